@@ -1,0 +1,51 @@
+/**
+ * Shared shapes of the kernel-log pipeline: sources deliver LogRecords, the pure parser turns them
+ * into OomKill events. Every field the log may not carry is `null`, never a made-up default.
+ */
+
+/** Who killed the process. */
+export type Killer = 'kernel' | 'earlyoom' | 'systemd-oomd';
+
+/** One OOM kill, as `oom-exporter kills --json` prints it (exactly these keys, in this order). */
+export interface OomKill {
+  killer: Killer;
+  pid: number | null;
+  comm: string | null;
+  uid: number | null;
+  /** As printed by the kernel, e.g. CONSTRAINT_MEMCG; null when the log does not say. */
+  constraint: string | null;
+  /** task_memcg=, or the "Task in X" path; for systemd-oomd the cgroup it killed. */
+  memcg: string | null;
+  /** oom_memcg=, or the "limit of Y" path. */
+  oomMemcg: string | null;
+  /** The comm of the task that invoked the OOM killer (header line). */
+  invoker: string | null;
+  totalVmBytes: number | null;
+  anonRssBytes: number | null;
+  fileRssBytes: number | null;
+  shmemRssBytes: number | null;
+  pgtablesBytes: number | null;
+  oomScoreAdj: number | null;
+  /** ISO 8601 wall-clock time, when the line (or its envelope) carries one. */
+  time: string | null;
+  /** Seconds since boot, when the line carries the kernel's timestamp. */
+  uptimeSeconds: number | null;
+}
+
+/** The constraint label of the metrics: global | memcg | cpuset | mempolicy, or '' when unknown. */
+export type ConstraintLabel = 'global' | 'memcg' | 'cpuset' | 'mempolicy' | '';
+
+/**
+ * One log record as a source delivers it, envelope already removed.
+ * `facility` is the syslog facility when known: 0 is the kernel's own; anything a process writes
+ * (into /dev/kmsg or syslog) has facility >= 1, and only facility 0 may carry kernel OOM reports.
+ */
+export interface LogRecord {
+  message: string;
+  /** true when the record surely comes from the kernel (kmsg facility 0, journald _TRANSPORT=kernel, syslog tag "kernel"). */
+  fromKernel: boolean;
+  /** Syslog identifier / tag of a userspace sender ("earlyoom", "systemd-oomd", "systemd"), or null. */
+  identifier: string | null;
+  time: string | null;
+  uptimeSeconds: number | null;
+}
