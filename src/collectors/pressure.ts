@@ -1,0 +1,34 @@
+import { Counter } from 'prom-client';
+import { parsePressure } from '../procfs/pressure.js';
+import { readText } from '../procfs/read.js';
+import { mirrorCounter } from './counter.js';
+import type { CollectorDefinition } from './types.js';
+
+/** Memory pressure stall information (PSI): time tasks waited on memory, the early sign of an OOM. */
+export const pressureCollector: CollectorDefinition = {
+  name: 'pressure',
+  defaultEnabled: true,
+  help: 'Memory pressure (PSI) totals from /proc/pressure/memory, where the kernel has PSI.',
+  create({ registry, config }) {
+    const registers = [registry];
+    const waiting = new Counter({ name: 'oom_memory_pressure_waiting_seconds_total', help: 'Time at least one task was stalled waiting for memory (PSI some).', registers });
+    const stalled = new Counter({ name: 'oom_memory_pressure_stalled_seconds_total', help: 'Time all non-idle tasks were stalled waiting for memory at once (PSI full).', registers });
+    const path = `${config.procfs}/pressure/memory`;
+    return {
+      collect() {
+        const res = readText(path);
+        if (res.text === undefined) {
+          // No PSI (kernel < 4.20, CONFIG_PSI off, or psi=0 on the command line: EOPNOTSUPP): no series.
+          waiting.reset();
+          stalled.reset();
+          return;
+        }
+        const p = parsePressure(res.text);
+        if (p.someSeconds === undefined) waiting.reset();
+        else mirrorCounter(waiting, p.someSeconds);
+        if (p.fullSeconds === undefined) stalled.reset();
+        else mirrorCounter(stalled, p.fullSeconds);
+      },
+    };
+  },
+};

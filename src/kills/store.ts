@@ -1,0 +1,67 @@
+import { constraintLabel } from '../kernellog/constraint.js';
+import type { OomKill } from '../kernellog/types.js';
+
+export interface KillSeriesLabels {
+  killer: string;
+  comm: string;
+  constraint: string;
+  cgroup: string;
+}
+
+export interface KillSeries {
+  labels: KillSeriesLabels;
+  count: number;
+  lastTimestampSeconds: number;
+}
+
+/** How many kills the exporter keeps with all their fields, for `kills`-like views and the web page. */
+export const RECENT_KILLS = 100;
+
+/**
+ * Kills counted since the exporter started, by the labels of oom_kill_events_total. The series set only
+ * grows (a counter must not vanish and come back), bounded in practice by distinct victims.
+ */
+export interface KillStore {
+  record(kill: OomKill, whenSeconds: number): void;
+  series(): Iterable<KillSeries>;
+  /** The last RECENT_KILLS kills, oldest first. */
+  recent(): readonly OomKill[];
+  /** Every cgroup named in a kill seen (memcg and oomMemcg), so the cgroup collector can show them. */
+  cgroups(): ReadonlySet<string>;
+}
+
+export function labelsOf(kill: OomKill): KillSeriesLabels {
+  return {
+    killer: kill.killer,
+    comm: kill.comm ?? '',
+    constraint: constraintLabel(kill),
+    cgroup: kill.memcg ?? '',
+  };
+}
+
+export function createKillStore(): KillStore {
+  const bySeries = new Map<string, KillSeries>();
+  const recent: OomKill[] = [];
+  const cgroups = new Set<string>();
+  return {
+    record(kill, whenSeconds) {
+      const labels = labelsOf(kill);
+      // JSON of a fixed-order tuple is an unambiguous key even when comm holds any character.
+      const key = JSON.stringify([labels.killer, labels.comm, labels.constraint, labels.cgroup]);
+      const s = bySeries.get(key);
+      if (s) {
+        s.count++;
+        s.lastTimestampSeconds = Math.max(s.lastTimestampSeconds, whenSeconds);
+      } else {
+        bySeries.set(key, { labels, count: 1, lastTimestampSeconds: whenSeconds });
+      }
+      recent.push(kill);
+      if (recent.length > RECENT_KILLS) recent.shift();
+      if (kill.memcg) cgroups.add(kill.memcg);
+      if (kill.oomMemcg) cgroups.add(kill.oomMemcg);
+    },
+    series: () => bySeries.values(),
+    recent: () => recent,
+    cgroups: () => cgroups,
+  };
+}

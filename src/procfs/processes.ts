@@ -1,0 +1,127 @@
+import { readdirSync } from 'node:fs';
+import { parseMemoryCgroup } from './cgroup.js';
+import { parseIntFile } from './oom.js';
+import { readText } from './read.js';
+import { isKernelThread, parseStatus } from './status.js';
+
+/** One user-space process as the scrape sees it. Values the kernel would not give us stay undefined. */
+export interface ProcessSample {
+  pid: number;
+  comm: string;
+  /** Memory cgroup path as the kernel prints it (task_memcg=); '' when unknown. */
+  cgroup: string;
+  /** NUL-separated argv joined with spaces; only read when asked for (--process.match=cmdline). */
+  cmdline: string | undefined;
+  rssBytes: number | undefined;
+  swapBytes: number | undefined;
+  oomScore: number | undefined;
+  oomScoreAdj: number | undefined;
+}
+
+export interface ProcessScan {
+  /** User-space processes seen in this pass (kernel threads and zombies are not counted). */
+  visible: number;
+  processes: ProcessSample[];
+}
+
+export interface ProcessScannerOptions {
+  procfs: string;
+  /** Read /proc/PID/cmdline (once per process lifetime) for --process.match=cmdline. */
+  wantCmdline: boolean;
+}
+
+interface Identity {
+  /** Inode of /proc/PID/status: a new process behind a reused PID gets a new one. */
+  inode: number;
+  cgroup: string;
+  cmdline: string | undefined;
+}
+
+/**
+ * Makes a scanner that walks <procfs> once per call. Per-process facts that only change with the
+ * process's identity (its cgroup, its command line) are read once and cached by PID + status inode,
+ * so a reused PID never carries the previous process's cgroup; the cache only holds live PIDs.
+ */
+export function createProcessScanner(opts: ProcessScannerOptions): { scan(): ProcessScan } {
+  const root = opts.procfs;
+  let known = new Map<number, Identity>();
+
+  function scan(): ProcessScan {
+    const names = readdirSync(root);
+    const next = new Map<number, Identity>();
+    const processes: ProcessSample[] = [];
+    let visible = 0;
+    for (const name of names) {
+      const c = name.charCodeAt(0);
+      if (c < 48 || c > 57) continue; // only numeric entries are processes
+      const pid = Number(name);
+      if (!Number.isInteger(pid)) continue;
+      const dir = `${root}/${name}/`;
+
+      const st = readText(dir + 'status', true);
+      if (st.failure === 'gone') continue; // exited between readdir and now
+      let comm: string;
+      let rssBytes: number | undefined;
+      let swapBytes: number | undefined;
+      if (st.text !== undefined) {
+        const status = parseStatus(st.text);
+        if (isKernelThread(pid, status)) continue;
+        // A zombie has released its memory and cannot be OOM-killed again.
+        if (!status.hasMm && status.state === 'Z') continue;
+        comm = status.name ?? '';
+        rssBytes = status.vmRssBytes;
+        swapBytes = status.vmSwapBytes;
+      } else {
+        // status is unreadable (hidepid=1, an LSM): comm is still worth a try, the rest stays unknown.
+        comm = readComm(dir);
+      }
+
+      const scoreRes = readText(dir + 'oom_score');
+      if (scoreRes.failure === 'gone') continue;
+      const adjRes = readText(dir + 'oom_score_adj');
+      if (adjRes.failure === 'gone') continue;
+      // hidepid=1 (invisible=noaccess) lists every PID but lets us open none of its files: such a
+      // process is not visible to us, and exporting an empty shell of it would only add noise.
+      if (st.text === undefined && scoreRes.text === undefined && adjRes.text === undefined) continue;
+
+      const inode = st.inode ?? -1;
+      let id = known.get(pid);
+      if (id === undefined || id.inode !== inode || inode === -1) {
+        const cg = readText(dir + 'cgroup');
+        if (cg.failure === 'gone') continue;
+        id = {
+          inode,
+          cgroup: cg.text === undefined ? '' : parseMemoryCgroup(cg.text),
+          cmdline: opts.wantCmdline ? readCmdline(dir) : undefined,
+        };
+      }
+      next.set(pid, id);
+      visible++;
+      processes.push({
+        pid,
+        comm,
+        cgroup: id.cgroup,
+        cmdline: id.cmdline,
+        rssBytes,
+        swapBytes,
+        oomScore: scoreRes.text === undefined ? undefined : parseIntFile(scoreRes.text),
+        oomScoreAdj: adjRes.text === undefined ? undefined : parseIntFile(adjRes.text),
+      });
+    }
+    known = next;
+    return { visible, processes };
+  }
+
+  return { scan };
+}
+
+function readComm(dir: string): string {
+  const text = readText(dir + 'comm').text;
+  return text === undefined ? '' : text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+function readCmdline(dir: string): string | undefined {
+  const text = readText(dir + 'cmdline').text;
+  if (text === undefined) return undefined;
+  return text.replace(/\0+$/, '').replace(/\0/g, ' ');
+}

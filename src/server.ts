@@ -1,0 +1,71 @@
+import { gzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+import type { Collection } from './registry.js';
+import type { Logger } from './log.js';
+import { VERSION } from './version.js';
+
+const gzipAsync = promisify(gzip);
+
+export interface ServerOptions {
+  config: Config;
+  collection: Collection;
+  log: Logger;
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function landingPage(config: Config): string {
+  const path = escapeHtml(config.telemetryPath);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>oom-exporter</title></head>
+<body>
+<h1>oom-exporter</h1>
+<p>A Prometheus exporter for Linux: which process the OOM killer will take next, and what it just killed, where and why.</p>
+<p>Version ${escapeHtml(VERSION)}, Node.js ${escapeHtml(process.version)}.</p>
+<ul>
+<li><a href="${path}">Metrics</a></li>
+<li><a href="/healthz">Health</a></li>
+</ul>
+</body></html>
+`;
+}
+
+/** The fastify app, without listening: tests use inject() or listen on port 0. */
+export function buildServer({ config, collection, log }: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    // A scrape that takes longer than Prometheus's timeout is useless; do not hold sockets forever.
+    connectionTimeout: 60_000,
+    requestTimeout: 60_000,
+    keepAliveTimeout: 30_000,
+    // Answer 503 to new requests while closing, so a restart is visible as a failed scrape, not a hang.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+
+  app.get(config.telemetryPath, async (req, reply) => {
+    let body: string;
+    try {
+      body = await collection.scrape();
+    } catch (err) {
+      log.error('scrape failed', { err: (err as Error).message });
+      return reply.code(500).type('text/plain; charset=utf-8').send(`scrape failed: ${(err as Error).message}\n`);
+    }
+    reply.type(collection.contentType).header('cache-control', 'no-store');
+    const accept = String(req.headers['accept-encoding'] ?? '');
+    if (/\bgzip\b/.test(accept)) {
+      reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
+      return reply.send(await gzipAsync(body));
+    }
+    return reply.send(body);
+  });
+
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(config)));
+  app.get('/healthz', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('ok\n'));
+
+  return app;
+}

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExporter, type RunningExporter } from '../helpers/cli.js';
+import { havePromtool, promtoolCheckMetrics, requireTool } from '../helpers/promtool.js';
+
+const GOLDEN = fileURLToPath(new URL('./golden/fixtures.prom', import.meta.url));
+const PROCFS = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
+
+/** What legitimately differs between runs: collector timings and the Node.js version. */
+export function normalize(text: string): string {
+  return text
+    .replace(/^(oom_scrape_collector_duration_seconds\{[^}]*\}) .*$/gm, '$1 <duration>')
+    .replace(/nodejs="v[^"]*"/g, 'nodejs="<node>"');
+}
+
+describe('golden: the real CLI on the fixture /proc', () => {
+  let exp: RunningExporter;
+  let body: string;
+
+  beforeAll(async () => {
+    exp = await startExporter([`--path.procfs=${PROCFS}`, '--web.disable-exporter-metrics', '--kernel-log.source=none']);
+    const res = await fetch(`${exp.url}/metrics`, { headers: { 'accept-encoding': 'identity' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    body = await res.text();
+  });
+  afterAll(async () => {
+    expect(await exp.stop()).toBe(0);
+  });
+
+  it('matches the checked-in golden file (UPDATE_GOLDEN=1 regenerates it)', () => {
+    const got = normalize(body);
+    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(GOLDEN)) {
+      if (process.env.CI === 'true') throw new Error('the golden file must be checked in, not generated in CI');
+      writeFileSync(GOLDEN, got);
+    }
+    expect(got).toBe(readFileSync(GOLDEN, 'utf8'));
+  });
+
+  it('passes promtool check metrics', (ctx) => {
+    if (!requireTool(havePromtool(), 'promtool')) return ctx.skip();
+    const r = promtoolCheckMetrics(body);
+    expect(r.output).toBe('');
+    expect(r.status).toBe(0);
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { parseMemoryCgroup } from '../../src/procfs/cgroup.js';
+import { parseMeminfo } from '../../src/procfs/meminfo.js';
+import { parseIntFile } from '../../src/procfs/oom.js';
+import { parsePressure } from '../../src/procfs/pressure.js';
+import { parseVmstatValue } from '../../src/procfs/vmstat.js';
+
+describe('parseMemoryCgroup', () => {
+  it('takes the v2 path on a pure cgroup v2 machine', () => {
+    expect(parseMemoryCgroup('0::/system.slice/docker-abc.scope\n')).toBe('/system.slice/docker-abc.scope');
+  });
+  it('takes the v1 memory controller line on hybrid machines, not 0::', () => {
+    expect(parseMemoryCgroup('12:pids:/\n4:memory:/process_api/7b7b\n0::/\n')).toBe('/process_api/7b7b');
+  });
+  it('finds memory among co-mounted controllers', () => {
+    expect(parseMemoryCgroup('5:cpu,memory:/x\n')).toBe('/x');
+  });
+  it('keeps colons inside the path', () => {
+    expect(parseMemoryCgroup('0::/a:b/c\n')).toBe('/a:b/c');
+  });
+  it('is empty when there is neither a memory nor a v2 line', () => {
+    expect(parseMemoryCgroup('3:cpu,cpuacct:/\n')).toBe('');
+    expect(parseMemoryCgroup('')).toBe('');
+  });
+  it('does not mistake a named hierarchy for the memory controller', () => {
+    expect(parseMemoryCgroup('1:name=memory:/fake\n0::/real\n')).toBe('/real');
+  });
+});
+
+describe('parseIntFile', () => {
+  it('reads negative adj and rejects garbage', () => {
+    expect(parseIntFile('-900\n')).toBe(-900);
+    expect(parseIntFile('667\n')).toBe(667);
+    expect(parseIntFile('')).toBeUndefined();
+  });
+});
+
+describe('parseMeminfo', () => {
+  it('converts kB to bytes and keeps unit-less counts', () => {
+    const m = parseMeminfo('MemTotal:       1000 kB\nHugePages_Total:       4\n');
+    expect(m.get('MemTotal')).toBe(1024000);
+    expect(m.get('HugePages_Total')).toBe(4);
+    expect(m.get('MemAvailable')).toBeUndefined();
+  });
+});
+
+describe('parseVmstatValue', () => {
+  it('finds a key anywhere, including first and last lines without newline', () => {
+    expect(parseVmstatValue('oom_kill 7\nx 1\n', 'oom_kill')).toBe(7);
+    expect(parseVmstatValue('x 1\noom_kill 9', 'oom_kill')).toBe(9);
+    expect(parseVmstatValue('x 1\nfoo_oom_kill 9\n', 'oom_kill')).toBeUndefined();
+  });
+  it('is undefined before kernel 4.13 (no oom_kill line)', () => {
+    expect(parseVmstatValue('nr_free_pages 1\n', 'oom_kill')).toBeUndefined();
+  });
+});
+
+describe('parsePressure', () => {
+  it('returns totals in seconds', () => {
+    expect(parsePressure('some avg10=0.00 avg60=0.00 avg300=0.00 total=1500000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=250\n')).toEqual({ someSeconds: 1.5, fullSeconds: 0.00025 });
+  });
+  it('has no full line on kernels that print only some', () => {
+    expect(parsePressure('some avg10=0.00 avg60=0.00 avg300=0.00 total=10\n').fullSeconds).toBeUndefined();
+  });
+});

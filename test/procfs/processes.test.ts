@@ -1,0 +1,91 @@
+import { cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProcessScanner } from '../../src/procfs/processes.js';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
+
+describe('createProcessScanner on the fixture tree', () => {
+  it('reads user processes, skips kernel threads, zombies and vanished PIDs', () => {
+    const { visible, processes } = createProcessScanner({ procfs: FIXTURE, wantCmdline: false }).scan();
+    const pids = processes.map((p) => p.pid).sort((a, b) => a - b);
+    expect(pids).toEqual([1, 100, 101, 102, 104, 106, 107, 108]);
+    expect(visible).toBe(8);
+  });
+
+  it('gives every value in bytes, with negative adj and the right cgroup per layout', () => {
+    const byPid = new Map(createProcessScanner({ procfs: FIXTURE, wantCmdline: false }).scan().processes.map((p) => [p.pid, p]));
+    expect(byPid.get(100)).toEqual({
+      pid: 100, comm: 'python3', cgroup: '/system.slice/app.service', cmdline: undefined,
+      rssBytes: 102400 * 1024, swapBytes: 2048 * 1024, oomScore: 667, oomScoreAdj: 500,
+    });
+    expect(byPid.get(102)?.oomScoreAdj).toBe(-900);
+    expect(byPid.get(102)?.cgroup).toBe('/system.slice/ssh.service');
+    expect(byPid.get(1)?.cgroup).toBe('/init.scope');
+    expect(byPid.get(106)?.cgroup).toBe('');
+    expect(byPid.get(101)?.comm).toBe('a\\b\nc"d');
+  });
+
+  it('drops only the value of a file it cannot read', () => {
+    const p = createProcessScanner({ procfs: FIXTURE, wantCmdline: false }).scan().processes.find((x) => x.pid === 104);
+    expect(p?.oomScore).toBeUndefined();
+    expect(p?.oomScoreAdj).toBe(0);
+    expect(p?.rssBytes).toBe(2048 * 1024);
+  });
+
+  it('reads the command line only when asked', () => {
+    const p = createProcessScanner({ procfs: FIXTURE, wantCmdline: true }).scan().processes.find((x) => x.pid === 100);
+    expect(p?.cmdline).toBe('python3 --flag');
+  });
+});
+
+describe('PID reuse', () => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('never carries the previous process cgroup over to a new process with the same PID', () => {
+    dir = mkdtempSync(join(tmpdir(), 'oom-proc-'));
+    cpSync(FIXTURE, dir, { recursive: true });
+    const scanner = createProcessScanner({ procfs: dir, wantCmdline: false });
+    expect(scanner.scan().processes.find((p) => p.pid === 100)?.cgroup).toBe('/system.slice/app.service');
+
+    // A new process takes PID 100: new files (new inodes), another name, another cgroup.
+    const pdir = join(dir, '100');
+    const fresh = join(dir, '100.new');
+    cpSync(pdir, fresh, { recursive: true });
+    writeFileSync(join(fresh, 'cgroup'), '0::/system.slice/other.service\n');
+    writeFileSync(join(fresh, 'status'), 'Name:\tnode\nState:\tS (sleeping)\nPPid:\t1\nVmSize:\t 100 kB\nVmRSS:\t 10 kB\nVmSwap:\t 0 kB\n');
+    rmSync(pdir, { recursive: true });
+    renameSync(fresh, pdir);
+
+    const p = scanner.scan().processes.find((x) => x.pid === 100);
+    expect(p?.comm).toBe('node');
+    expect(p?.cgroup).toBe('/system.slice/other.service');
+  });
+
+  it('does not re-read the cgroup of a process it already knows', () => {
+    dir = mkdtempSync(join(tmpdir(), 'oom-proc-'));
+    cpSync(FIXTURE, dir, { recursive: true });
+    const scanner = createProcessScanner({ procfs: dir, wantCmdline: false });
+    scanner.scan();
+    // Same process (same status inode): the cached cgroup stands even though the file changed.
+    writeFileSync(join(dir, '100', 'cgroup'), '0::/changed\n');
+    expect(scanner.scan().processes.find((p) => p.pid === 100)?.cgroup).toBe('/system.slice/app.service');
+  });
+});
+
+describe('createProcessScanner on the real /proc', () => {
+  it('sees this process with its real comm and oom_score_adj', () => {
+    const { processes } = createProcessScanner({ procfs: '/proc', wantCmdline: false }).scan();
+    const me = processes.find((p) => p.pid === process.pid);
+    expect(me).toBeDefined();
+    expect(me?.rssBytes).toBeGreaterThan(0);
+    expect(me?.oomScoreAdj).toBeTypeOf('number');
+    // No kernel thread (kthreadd is PID 2 wherever the kernel has one) is exported.
+    expect(processes.find((p) => p.pid === 2)).toBeUndefined();
+  });
+});
