@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { parsePressure } from '../procfs/pressure.js';
 import { readText } from '../procfs/read.js';
-import { mirrorCounter } from './counter.js';
+import { mirrorCounter, setPresent } from './counter.js';
 import type { CollectorDefinition } from './types.js';
 
 /** Memory pressure stall information (PSI): time tasks waited on memory, the early sign of an OOM. */
@@ -17,17 +17,12 @@ export const pressureCollector: CollectorDefinition = {
     return {
       collect() {
         const res = readText(path);
-        if (res.text === undefined) {
-          // No PSI (kernel < 4.20, CONFIG_PSI off, or psi=0 on the command line: EOPNOTSUPP): no series.
-          waiting.reset();
-          stalled.reset();
-          return;
-        }
-        const p = parsePressure(res.text);
-        if (p.someSeconds === undefined) waiting.reset();
-        else mirrorCounter(waiting, p.someSeconds);
-        if (p.fullSeconds === undefined) stalled.reset();
-        else mirrorCounter(stalled, p.fullSeconds);
+        // No PSI (kernel < 4.20, CONFIG_PSI off, or psi=0 on the command line: EOPNOTSUPP): no series.
+        const p = res.text === undefined ? { someSeconds: undefined, fullSeconds: undefined } : parsePressure(res.text);
+        setPresent(registry, waiting, p.someSeconds !== undefined);
+        if (p.someSeconds !== undefined) mirrorCounter(waiting, p.someSeconds);
+        setPresent(registry, stalled, p.fullSeconds !== undefined);
+        if (p.fullSeconds !== undefined) mirrorCounter(stalled, p.fullSeconds);
       },
     };
   },

@@ -1,7 +1,7 @@
 import { Counter } from 'prom-client';
 import { parseVmstatValue } from '../procfs/vmstat.js';
 import { readText } from '../procfs/read.js';
-import { mirrorCounter } from './counter.js';
+import { mirrorCounter, setPresent } from './counter.js';
 import type { CollectorDefinition } from './types.js';
 
 /** The kernel's own count of OOM kills since boot: the ground truth the log-derived counts are checked against. */
@@ -18,8 +18,8 @@ export const vmstatCollector: CollectorDefinition = {
         if (res.text === undefined) throw new Error(`cannot read ${path} (${res.failure})`);
         const value = parseVmstatValue(res.text, 'oom_kill');
         // Before 4.13 the kernel has no such counter: no series, rather than a misleading 0.
-        if (value === undefined) kills.reset();
-        else mirrorCounter(kills, value);
+        setPresent(registry, kills, value !== undefined);
+        if (value !== undefined) mirrorCounter(kills, value);
       },
     };
   },

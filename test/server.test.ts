@@ -1,0 +1,135 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { parseConfig } from '../src/config.js';
+import { createLogger } from '../src/log.js';
+import { COLLECTOR_FLAGS, createCollection } from '../src/registry.js';
+import { buildServer } from '../src/server.js';
+import { createKillStore } from '../src/kills/store.js';
+import type { CollectorDefinition } from '../src/collectors/types.js';
+import { one, parseMetrics } from './helpers/metrics.js';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures/proc', import.meta.url));
+const quiet = createLogger('error', 'logfmt', () => {});
+
+async function build(extra: CollectorDefinition[] = [], args: string[] = []): Promise<FastifyInstance> {
+  const config = parseConfig([`--path.procfs=${FIXTURE}`, '--kernel-log.source=none', ...args], COLLECTOR_FLAGS);
+  const collection = await createCollection({ config, log: quiet, kills: createKillStore(), extra });
+  const app = buildServer({ config, collection, log: quiet });
+  app.addHook('onClose', () => collection.close());
+  return app;
+}
+
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+describe('HTTP server', () => {
+  it('serves gzip when the scraper asks, plain text otherwise', async () => {
+    app = await build();
+    const gz = await app.inject({ url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.statusCode).toBe(200);
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    const text = gunzipSync(gz.rawPayload).toString();
+    expect(text).toContain('oom_process_resident_memory_bytes');
+    const plain = await app.inject({ url: '/metrics' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.body).toContain('oom_process_resident_memory_bytes');
+  });
+
+  it('has a landing page linking to the metrics, and /healthz', async () => {
+    app = await build([], ['--web.telemetry-path=/x/metrics']);
+    const home = await app.inject({ url: '/' });
+    expect(home.headers['content-type']).toMatch(/text\/html/);
+    expect(home.body).toContain('<a href="/x/metrics">');
+    expect((await app.inject({ url: '/healthz' })).body).toBe('ok\n');
+    expect((await app.inject({ url: '/x/metrics' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/metrics' })).statusCode).toBe(404);
+  });
+
+  it('answers 200 when one collector throws, with its success at 0 and the others intact', async () => {
+    const broken: CollectorDefinition = {
+      name: 'broken',
+      defaultEnabled: true,
+      help: 'always fails',
+      create: () => ({
+        collect() {
+          throw new Error('boom');
+        },
+      }),
+    };
+    app = await build([broken]);
+    const res = await app.inject({ url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    const s = parseMetrics(res.body);
+    expect(one(s, 'oom_scrape_collector_success', { collector: 'broken' })).toBe(0);
+    expect(one(s, 'oom_scrape_collector_success', { collector: 'process' })).toBe(1);
+    expect(one(s, 'oom_process_score', { pid: '100' })).toBe(667);
+  });
+
+  it('shares one collection between concurrent scrapes', async () => {
+    let calls = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const counting: CollectorDefinition = {
+      name: 'counting',
+      defaultEnabled: true,
+      help: 'counts collections',
+      create: () => ({
+        async collect() {
+          calls++;
+          await gate;
+        },
+      }),
+    };
+    app = await build([counting]);
+    const a = app.inject({ url: '/metrics' });
+    const b = app.inject({ url: '/metrics' });
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(calls).toBe(1);
+    expect(ra.body).toBe(rb.body);
+    await app.inject({ url: '/metrics' });
+    expect(calls).toBe(2);
+  });
+
+  it('serves the Node runtime metrics unless --web.disable-exporter-metrics', async () => {
+    app = await build();
+    expect((await app.inject({ url: '/metrics' })).body).toContain('nodejs_heap_size_total_bytes');
+    await app.close();
+    app = await build([], ['--web.disable-exporter-metrics']);
+    expect((await app.inject({ url: '/metrics' })).body).not.toContain('nodejs_');
+  });
+
+  it('keeps the top N by oom_score', async () => {
+    app = await build([], ['--process.top-n=2']);
+    const s = parseMetrics((await app.inject({ url: '/metrics' })).body);
+    expect(s.filter((x) => x.name === 'oom_process_score').map((x) => x.labels.pid).sort()).toEqual(['107', '108']);
+    expect(one(s, 'oom_processes_exported')).toBe(2);
+    expect(one(s, 'oom_processes_visible')).toBe(8);
+  });
+
+  it('drops the series of a process that exited since the last scrape', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oom-proc-'));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      const config = parseConfig([`--path.procfs=${dir}`, '--kernel-log.source=none'], COLLECTOR_FLAGS);
+      const collection = await createCollection({ config, log: quiet, kills: createKillStore() });
+      app = buildServer({ config, collection, log: quiet });
+      expect(parseMetrics((await app.inject({ url: '/metrics' })).body).some((x) => x.labels.pid === '100')).toBe(true);
+      rmSync(join(dir, '100'), { recursive: true });
+      const after = parseMetrics((await app.inject({ url: '/metrics' })).body);
+      expect(after.some((x) => x.labels.pid === '100')).toBe(false);
+      expect(one(after, 'oom_processes_visible')).toBe(7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
