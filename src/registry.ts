@@ -70,11 +70,13 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
         return selection;
       },
     };
+    const rendered: string[] = [];
     for (const { name, collector } of enabled) {
       const start = process.hrtime.bigint();
       let ok = 1;
       try {
         await collector.collect(scrape);
+        if (collector.render) rendered.push(collector.render());
       } catch (err) {
         ok = 0;
         log.error('collector failed', { collector: name, err: (err as Error).message });
@@ -82,7 +84,7 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
       duration.set({ collector: name }, Number(process.hrtime.bigint() - start) / 1e9);
       success.set({ collector: name }, ok);
     }
-    const own = await registry.metrics();
+    const own = (await registry.metrics()) + '\n' + rendered.join('\n');
     return config.disableExporterMetrics ? own : own + '\n' + (await runtime.metrics());
   }
 

@@ -29,6 +29,11 @@ export interface CollectorEnv {
 /** One collector has one job: read, convert, set its metrics. Throwing marks only it as failed. */
 export interface Collector {
   collect(scrape: Scrape): void | Promise<void>;
+  /**
+   * Exposition text of families the collector renders itself (hot, high-cardinality ones), served
+   * after the prom-client registry's. Called after collect() of the same scrape succeeded.
+   */
+  render?(): string;
   /** Releases timers, file descriptors, child processes. */
   close?(): void | Promise<void>;
 }

@@ -1,8 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { parseMemoryCgroup } from './cgroup.js';
-import { parseIntFile } from './oom.js';
-import { readText } from './read.js';
-import { isKernelThread, parseStatus } from './status.js';
+import { READ_GONE, READ_UNREADABLE, lastInode, parseIntBytes, readRaw, readText, sharedBuffer } from './read.js';
+import { isKernelThread, parseStatusBytes } from './status.js';
 
 /** One user-space process as the scrape sees it. Values the kernel would not give us stay undefined. */
 export interface ProcessSample {
@@ -37,6 +36,14 @@ interface Identity {
   cmdline: string | undefined;
 }
 
+/** A small integer file (oom_score, oom_score_adj): its value, undefined when unreadable, null when gone. */
+function readIntFile(path: string): number | undefined | null {
+  const n = readRaw(path, false, true);
+  if (n === READ_GONE) return null;
+  if (n === READ_UNREADABLE) return undefined;
+  return parseIntBytes(sharedBuffer(), n);
+}
+
 /**
  * Makes a scanner that walks <procfs> once per call. Per-process facts that only change with the
  * process's identity (its cgroup, its command line) are read once and cached by PID + status inode,
@@ -58,13 +65,14 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
       if (!Number.isInteger(pid)) continue;
       const dir = `${root}/${name}/`;
 
-      const st = readText(dir + 'status', true);
-      if (st.failure === 'gone') continue; // exited between readdir and now
+      const stLen = readRaw(dir + 'status', true, true);
+      if (stLen === READ_GONE) continue; // exited between readdir and now
+      const inode = stLen >= 0 ? lastInode : -1;
       let comm: string;
       let rssBytes: number | undefined;
       let swapBytes: number | undefined;
-      if (st.text !== undefined) {
-        const status = parseStatus(st.text);
+      if (stLen >= 0) {
+        const status = parseStatusBytes(sharedBuffer(), stLen);
         if (isKernelThread(pid, status)) continue;
         // A zombie has released its memory and cannot be OOM-killed again.
         if (!status.hasMm && status.state === 'Z') continue;
@@ -76,18 +84,17 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
         comm = readComm(dir);
       }
 
-      const scoreRes = readText(dir + 'oom_score');
-      if (scoreRes.failure === 'gone') continue;
-      const adjRes = readText(dir + 'oom_score_adj');
-      if (adjRes.failure === 'gone') continue;
+      const oomScore = readIntFile(dir + 'oom_score');
+      if (oomScore === null) continue;
+      const oomScoreAdj = readIntFile(dir + 'oom_score_adj');
+      if (oomScoreAdj === null) continue;
       // hidepid=1 (invisible=noaccess) lists every PID but lets us open none of its files: such a
       // process is not visible to us, and exporting an empty shell of it would only add noise.
-      if (st.text === undefined && scoreRes.text === undefined && adjRes.text === undefined) continue;
+      if (stLen < 0 && oomScore === undefined && oomScoreAdj === undefined) continue;
 
-      const inode = st.inode ?? -1;
       let id = known.get(pid);
       if (id === undefined || id.inode !== inode || inode === -1) {
-        const cg = readText(dir + 'cgroup');
+        const cg = readText(dir + 'cgroup', true);
         if (cg.failure === 'gone') continue;
         id = {
           inode,
@@ -97,16 +104,7 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
       }
       next.set(pid, id);
       visible++;
-      processes.push({
-        pid,
-        comm,
-        cgroup: id.cgroup,
-        cmdline: id.cmdline,
-        rssBytes,
-        swapBytes,
-        oomScore: scoreRes.text === undefined ? undefined : parseIntFile(scoreRes.text),
-        oomScoreAdj: adjRes.text === undefined ? undefined : parseIntFile(adjRes.text),
-      });
+      processes.push({ pid, comm, cgroup: id.cgroup, cmdline: id.cmdline, rssBytes, swapBytes, oomScore, oomScoreAdj });
     }
     known = next;
     return { visible, processes };

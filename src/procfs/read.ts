@@ -5,8 +5,8 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
  *
  * Files under /proc report a size of 0 or 4096 whatever they hold, so we never trust stat(): read
  * until read() returns 0, growing the buffer when a file is larger than it. Sync reads on regular
- * procfs files never block on I/O; one promise per file would cost ~10× the syscalls themselves
- * (measured in bench/), which is what the scrape's hot path cannot afford.
+ * procfs files never block on I/O; one promise per file costs ~10× the syscalls themselves, and a
+ * string per file is garbage the collector must chase: the scrape's hot path parses bytes in place.
  */
 
 let buf = Buffer.allocUnsafe(16 * 1024);
@@ -18,12 +18,10 @@ const UNREADABLE = new Set(['EACCES', 'EPERM', 'EISDIR', 'EINVAL', 'EIO', 'EOPNO
 
 export type ReadFailure = 'gone' | 'unreadable';
 
-export interface ReadResult {
-  text: string | undefined;
-  failure: ReadFailure | undefined;
-  /** The inode of the opened file, when asked for: procfs gives a new process's files new inodes. */
-  inode?: number;
-}
+/** readRaw's result when the file is gone (ENOENT, ESRCH: the process exited). */
+export const READ_GONE = -1;
+/** readRaw's result when this one file cannot be read (EACCES, EPERM, …). */
+export const READ_UNREADABLE = -2;
 
 function errCode(err: unknown): string {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
@@ -37,13 +35,25 @@ export function classifyReadError(err: unknown): ReadFailure {
   throw err;
 }
 
-/** Reads a whole file as latin1-safe UTF-8 text; reports why it could not, instead of throwing. */
-export function readText(path: string, withInode = false): ReadResult {
+const failureCode = (err: unknown): number => (classifyReadError(err) === 'gone' ? READ_GONE : READ_UNREADABLE);
+
+/** The inode of the file readRaw last opened with withInode: procfs gives a new process's files new inodes. */
+export let lastInode = -1;
+
+/**
+ * Reads a whole file into the shared buffer and returns its length (then the bytes are in
+ * sharedBuffer() until the next read), or READ_GONE / READ_UNREADABLE.
+ *
+ * singleShot: the file is built by one show() call (procfs single_open files: status, oom_score,
+ * oom_score_adj, cgroup), which hands over everything in the first read(); a short read is then the
+ * end, which saves a read() per file. Multi-record seq_files (vmstat, mountinfo) must not use it.
+ */
+export function readRaw(path: string, withInode = false, singleShot = false): number {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    return { text: undefined, failure: classifyReadError(err) };
+    return failureCode(err);
   }
   try {
     let len = 0;
@@ -53,20 +63,57 @@ export function readText(path: string, withInode = false): ReadResult {
         buf.copy(bigger, 0, 0, len);
         buf = bigger;
       }
-      const n = readSync(fd, buf, len, buf.length - len, null);
+      const want = buf.length - len;
+      const n = readSync(fd, buf, len, want, null);
       if (n === 0) break;
       len += n;
+      if (singleShot && n < want) break;
     }
-    const text = buf.toString('utf8', 0, len);
-    return withInode ? { text, failure: undefined, inode: fstatSync(fd).ino } : { text, failure: undefined };
+    if (withInode) lastInode = fstatSync(fd).ino;
+    return len;
   } catch (err) {
-    return { text: undefined, failure: classifyReadError(err) };
+    return failureCode(err);
   } finally {
     closeSync(fd);
   }
 }
 
-/** readText for callers that only care whether there is text. */
-export function readTextOrUndefined(path: string): string | undefined {
-  return readText(path).text;
+export function sharedBuffer(): Buffer {
+  return buf;
+}
+
+export interface ReadResult {
+  text: string | undefined;
+  failure: ReadFailure | undefined;
+}
+
+/** Reads a whole file as UTF-8 text; reports why it could not, instead of throwing. Off the hot path. */
+export function readText(path: string, singleShot = false): ReadResult {
+  const n = readRaw(path, false, singleShot);
+  if (n === READ_GONE) return { text: undefined, failure: 'gone' };
+  if (n === READ_UNREADABLE) return { text: undefined, failure: 'unreadable' };
+  return { text: buf.toString('utf8', 0, n), failure: undefined };
+}
+
+/**
+ * Parses the decimal integer at the start of buf[0..len) (oom_score, oom_score_adj), or undefined.
+ */
+export function parseIntBytes(b: Buffer, len: number): number | undefined {
+  let i = 0;
+  while (i < len && (b[i] === 32 || b[i] === 9)) i++;
+  let neg = false;
+  if (b[i] === 45 /* - */) {
+    neg = true;
+    i++;
+  }
+  const start = i;
+  let n = 0;
+  while (i < len) {
+    const c = b[i] ?? 0;
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+    i++;
+  }
+  if (i === start) return undefined;
+  return neg ? -n : n;
 }

@@ -58,13 +58,51 @@ export function unescapeStatusName(raw: string): string {
   return out;
 }
 
-function kbToBytes(value: string): number | undefined {
-  // Values look like "   123456 kB"; parseInt skips leading blanks and stops at the unit.
-  const n = parseInt(value, 10);
-  return Number.isFinite(n) ? n * 1024 : undefined;
+const enc = (s: string): Buffer => Buffer.from(s, 'latin1');
+const K_NAME = enc('Name:');
+const K_STATE = enc('State:');
+const K_PPID = enc('PPid:');
+const K_UID = enc('Uid:');
+const K_KTHREAD = enc('Kthread:');
+const K_VMSIZE = enc('VmSize:');
+const K_VMRSS = enc('VmRSS:');
+const K_VMSWAP = enc('VmSwap:');
+
+function startsWithAt(b: Buffer, pos: number, key: Buffer): boolean {
+  if (pos + key.length > b.length) return false;
+  for (let i = 0; i < key.length; i++) if (b[pos + i] !== key[i]) return false;
+  return true;
 }
 
-export function parseStatus(text: string): ProcStatus {
+/** The unsigned decimal after blanks at pos, or undefined. */
+function uintAt(b: Buffer, pos: number, end: number): number | undefined {
+  while (pos < end && (b[pos] === 32 || b[pos] === 9)) pos++;
+  const start = pos;
+  let n = 0;
+  while (pos < end) {
+    const c = b[pos] ?? 0;
+    if (c < 48 || c > 57) break;
+    n = n * 10 + (c - 48);
+    pos++;
+  }
+  return pos === start ? undefined : n;
+}
+
+/** Values follow the key's colon after one tab; Name's value is then the rest of the line, verbatim. */
+function valueStart(b: Buffer, afterColon: number): number {
+  return b[afterColon] === 9 /* \t */ ? afterColon + 1 : afterColon;
+}
+
+function kbAt(b: Buffer, pos: number, end: number): number | undefined {
+  const kb = uintAt(b, pos, end);
+  return kb === undefined ? undefined : kb * 1024;
+}
+
+/**
+ * Parses status from bytes in place: this runs once per process per scrape, and turning every status
+ * file into a string (1–2 KiB each) was most of the scrape's garbage. Only Name becomes a string.
+ */
+export function parseStatusBytes(b: Buffer, len: number): ProcStatus {
   const out: ProcStatus = {
     name: undefined,
     state: undefined,
@@ -76,48 +114,42 @@ export function parseStatus(text: string): ProcStatus {
     hasMm: false,
   };
   let pos = 0;
-  const len = text.length;
   while (pos < len) {
-    let eol = text.indexOf('\n', pos);
-    if (eol === -1) eol = len;
-    const colon = text.indexOf(':', pos);
-    if (colon !== -1 && colon < eol) {
-      const key = text.slice(pos, colon);
-      // Values are separated from the key by a tab; Name's value is the rest of the line, verbatim.
-      let vstart = colon + 1;
-      if (text.charCodeAt(vstart) === 9 /* \t */) vstart++;
-      switch (key) {
-        case 'Name':
-          out.name = unescapeStatusName(text.slice(vstart, eol));
-          break;
-        case 'State':
-          out.state = text.charAt(vstart);
-          break;
-        case 'PPid':
-          out.ppid = parseInt(text.slice(vstart, eol), 10);
-          break;
-        case 'Uid':
-          out.uid = parseInt(text.slice(vstart, eol), 10);
-          break;
-        case 'VmSize':
-          out.hasMm = true;
-          break;
-        case 'VmRSS':
-          out.vmRssBytes = kbToBytes(text.slice(vstart, eol));
-          break;
-        case 'VmSwap':
-          out.vmSwapBytes = kbToBytes(text.slice(vstart, eol));
-          break;
-        case 'Kthread':
-          out.kthread = text.charAt(vstart) === '1';
-          break;
-        default:
-          break;
-      }
+    let eol = b.indexOf(10, pos);
+    if (eol === -1 || eol > len) eol = len;
+    switch (b[pos]) {
+      case 78 /* N */:
+        if (startsWithAt(b, pos, K_NAME)) out.name = unescapeStatusName(b.toString('utf8', valueStart(b, pos + 5), eol));
+        break;
+      case 83 /* S */:
+        if (startsWithAt(b, pos, K_STATE)) out.state = String.fromCharCode(b[valueStart(b, pos + 6)] ?? 63);
+        break;
+      case 80 /* P */:
+        if (startsWithAt(b, pos, K_PPID)) out.ppid = uintAt(b, pos + 5, eol);
+        break;
+      case 85 /* U */:
+        if (startsWithAt(b, pos, K_UID)) out.uid = uintAt(b, pos + 4, eol);
+        break;
+      case 75 /* K */:
+        if (startsWithAt(b, pos, K_KTHREAD)) out.kthread = b[valueStart(b, pos + 8)] === 49 /* 1 */;
+        break;
+      case 86 /* V */:
+        if (startsWithAt(b, pos, K_VMSIZE)) out.hasMm = true;
+        else if (startsWithAt(b, pos, K_VMRSS)) out.vmRssBytes = kbAt(b, pos + 6, eol);
+        else if (startsWithAt(b, pos, K_VMSWAP)) out.vmSwapBytes = kbAt(b, pos + 7, eol);
+        break;
+      default:
+        break;
     }
     pos = eol + 1;
   }
   return out;
+}
+
+/** parseStatus for text (tests, tools): the same parser over the text's UTF-8 bytes. */
+export function parseStatus(text: string): ProcStatus {
+  const b = Buffer.from(text, 'utf8');
+  return parseStatusBytes(b, b.length);
 }
 
 /** Kernel threads never hold user memory and the OOM killer never picks them. */
