@@ -25,3 +25,68 @@ export function formatValue(v: number): string {
 export function familyHeader(name: string, help: string, type: 'gauge' | 'counter'): string {
   return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
 }
+
+/**
+ * A growable byte buffer reused from scrape to scrape. The per-process families are written here
+ * as bytes instead of as tens of thousands of line strings, which would live just long enough to be
+ * promoted to the old generation and then die: that churn, not the live data, set the exporter's RSS.
+ */
+export class ByteWriter {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private len = 0;
+
+  reset(): void {
+    this.len = 0;
+  }
+
+  private ensure(extra: number): void {
+    if (this.len + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + extra) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  bytes(b: Buffer): void {
+    this.ensure(b.length);
+    b.copy(this.buf, this.len);
+    this.len += b.length;
+  }
+
+  string(s: string): void {
+    this.ensure(Buffer.byteLength(s));
+    this.len += this.buf.write(s, this.len, 'utf8');
+  }
+
+  /** Writes a sample value followed by a newline; integers without an intermediate string. */
+  value(v: number): void {
+    if (!Number.isSafeInteger(v)) {
+      this.string(formatValue(v) + '\n');
+      return;
+    }
+    this.ensure(22);
+    let n = v;
+    if (n < 0) {
+      this.buf[this.len++] = 45; // '-'
+      n = -n;
+    }
+    const start = this.len;
+    do {
+      this.buf[this.len++] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    } while (n > 0);
+    // Digits were written least significant first.
+    for (let i = start, j = this.len - 1; i < j; i++, j--) {
+      const t = this.buf[i] ?? 0;
+      this.buf[i] = this.buf[j] ?? 0;
+      this.buf[j] = t;
+    }
+    this.buf[this.len++] = 10; // '\n'
+  }
+
+  /** The bytes written so far; valid until the next write or reset. */
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}

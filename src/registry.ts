@@ -8,17 +8,20 @@ import { processCollector } from './collectors/process.js';
 import { memoryCollector } from './collectors/memory.js';
 import { vmstatCollector } from './collectors/vmstat.js';
 import { pressureCollector } from './collectors/pressure.js';
+import { cgroupCollector, dockerCollector } from './collectors/cgroup.js';
 import type { KillStore } from './kills/store.js';
 import { VERSION } from './version.js';
 
 /** Every collector, in the order their metrics appear. --collector.NAME / --no-collector.NAME come from here. */
-export const COLLECTORS: readonly CollectorDefinition[] = [processCollector, memoryCollector, vmstatCollector, pressureCollector];
+export const COLLECTORS: readonly CollectorDefinition[] = [processCollector, memoryCollector, vmstatCollector, pressureCollector, cgroupCollector, dockerCollector];
+
+const NEWLINE = Buffer.from('\n');
 
 export const COLLECTOR_FLAGS: readonly CollectorFlag[] = COLLECTORS.map(({ name, defaultEnabled, help }) => ({ name, defaultEnabled, help }));
 
 export interface Collection {
-  /** The exposition text of one scrape. Concurrent callers share one collection. */
-  scrape(): Promise<string>;
+  /** The exposition text of one scrape, UTF-8. Concurrent callers share one collection. */
+  scrape(): Promise<Buffer>;
   contentType: string;
   close(): Promise<void>;
 }
@@ -59,7 +62,7 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
     topN: config.processTopN,
   };
 
-  async function collectOnce(): Promise<string> {
+  async function collectOnce(): Promise<Buffer> {
     let selection: ProcessSelection | undefined;
     const scrape: Scrape = {
       processes() {
@@ -70,7 +73,7 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
         return selection;
       },
     };
-    const rendered: string[] = [];
+    const rendered: Buffer[] = [];
     for (const { name, collector } of enabled) {
       const start = process.hrtime.bigint();
       let ok = 1;
@@ -84,11 +87,14 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
       duration.set({ collector: name }, Number(process.hrtime.bigint() - start) / 1e9);
       success.set({ collector: name }, ok);
     }
-    const own = (await registry.metrics()) + '\n' + rendered.join('\n');
-    return config.disableExporterMetrics ? own : own + '\n' + (await runtime.metrics());
+    const parts: Buffer[] = [Buffer.from(await registry.metrics())];
+    for (const r of rendered) parts.push(NEWLINE, r);
+    if (!config.disableExporterMetrics) parts.push(NEWLINE, Buffer.from(await runtime.metrics()));
+    // One copy: the rendered views are reused by the next scrape while this body may still be sending.
+    return Buffer.concat(parts);
   }
 
-  let inFlight: Promise<string> | undefined;
+  let inFlight: Promise<Buffer> | undefined;
   return {
     contentType: registry.contentType,
     scrape() {

@@ -48,7 +48,7 @@ export function buildServer({ config, collection, log }: ServerOptions): Fastify
   });
 
   app.get(config.telemetryPath, async (req, reply) => {
-    let body: string;
+    let body: Buffer;
     try {
       body = await collection.scrape();
     } catch (err) {

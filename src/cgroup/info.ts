@@ -4,7 +4,10 @@
  * Every field is '' when the path does not say: an unknown owner is the empty label value, never a
  * guess. Paths are walked segment by segment and the innermost match wins, so a cgroup nested inside
  * other prefixes (Kubernetes in LXD under /lxc.payload.NAME/, kind nodes under /docker/ID/, Docker in
- * Docker) is still named after the workload that owns it.
+ * Docker) is still named after the workload that owns it. A container outside a pod's cgroup is the
+ * node the kubelet runs in, so a pod segment clears it: a pod-level cgroup inside a kind node has a
+ * pod_uid and no container_id. systemd_unit is the innermost segment named like a unit (.service,
+ * .scope, .slice, …), whatever sits above or below it.
  *
  * runtime is set only together with container_id, and only when the segment's name says which runtime
  * made it (docker-ID.scope, cri-containerd-ID.scope, crio-ID.scope, libpod-ID.scope, /docker/ID). A
@@ -18,7 +21,7 @@
  */
 export interface CgroupInfo {
   container_id: string;
-  /** Canonical lowercase dashed UUID, as kube-state-metrics' kube_pod_info{uid}. */
+  /** Lowercase dashed UUID, as kube-state-metrics' kube_pod_info{uid}; a static pod's 32-hex hash as is. */
   pod_uid: string;
   /** The innermost systemd unit (service, scope, slice, …) in the path. */
   systemd_unit: string;

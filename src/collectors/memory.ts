@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import si from 'systeminformation';
+import { mem } from 'systeminformation/lib/memory.js';
 import { parseMeminfo } from '../procfs/meminfo.js';
 import { readText } from '../procfs/read.js';
 import type { CollectorDefinition } from './types.js';
@@ -20,7 +20,7 @@ export interface HostMemory {
  */
 export async function readHostMemory(procfs: string): Promise<HostMemory> {
   if (procfs === '/proc') {
-    const m = await si.mem();
+    const m = await mem();
     return { totalBytes: m.total, availableBytes: m.available, swapTotalBytes: m.swaptotal, swapUsedBytes: m.swapused };
   }
   const path = `${procfs}/meminfo`;

@@ -1,24 +1,37 @@
 import { Gauge } from 'prom-client';
-import { escapeLabelValue, familyHeader } from '../exposition.js';
+import { ByteWriter, escapeLabelValue, familyHeader } from '../exposition.js';
 import type { ProcessSample } from '../procfs/processes.js';
 import type { CollectorDefinition } from './types.js';
 
 interface Family {
-  name: string;
-  help: string;
+  header: Buffer;
   value: (p: ProcessSample) => number | undefined;
 }
 
-const FAMILIES: readonly Family[] = [
-  { name: 'oom_process_resident_memory_bytes', help: 'Resident set size of the process (VmRSS).', value: (p) => p.rssBytes },
-  { name: 'oom_process_swap_bytes', help: 'Swapped-out anonymous memory of the process (VmSwap).', value: (p) => p.swapBytes },
-  { name: 'oom_process_score', help: 'The OOM killer badness of the process (/proc/PID/oom_score): the highest is killed first.', value: (p) => p.oomScore },
-  { name: 'oom_process_score_adj', help: 'The process oom_score_adj, -1000 (never kill) to 1000.', value: (p) => p.oomScoreAdj },
+function family(name: string, help: string, value: Family['value']): Family & { name: string } {
+  return { name, header: Buffer.from(familyHeader(name, help, 'gauge')), value };
+}
+
+const FAMILIES = [
+  family('oom_process_resident_memory_bytes', 'Resident set size of the process (VmRSS).', (p) => p.rssBytes),
+  family('oom_process_swap_bytes', 'Swapped-out anonymous memory of the process (VmSwap).', (p) => p.swapBytes),
+  family('oom_process_score', 'The OOM killer badness of the process (/proc/PID/oom_score): the highest is killed first.', (p) => p.oomScore),
+  family('oom_process_score_adj', 'The process oom_score_adj, -1000 (never kill) to 1000.', (p) => p.oomScoreAdj),
 ];
+
+interface LabelEntry {
+  seen: number;
+  comm: string;
+  cgroup: string;
+  /** `{pid="…",comm="…",cgroup="…"} ` escaped and encoded once, for every family and scrape. */
+  labels: Buffer;
+}
 
 /**
  * Per-process RSS, swap and OOM badness: who the OOM killer takes next. The four families are
  * rendered from this scrape's snapshot only, so a process that exited has no series any more.
+ * They are the exporter's only high-cardinality output, so they are rendered by hand (see
+ * exposition.ts for why); everything else goes through prom-client.
  */
 export const processCollector: CollectorDefinition = {
   name: 'process',
@@ -29,9 +42,11 @@ export const processCollector: CollectorDefinition = {
     const visible = new Gauge({ name: 'oom_processes_visible', help: 'User-space processes seen in /proc (kernel threads and zombies excluded).', registers });
     const exported = new Gauge({ name: 'oom_processes_exported', help: 'Processes exported after --process.* filters.', registers });
 
-    // pid → its escaped label set, valid while comm and cgroup stay the same.
-    let labelCache = new Map<number, { comm: string; cgroup: string; labels: string }>();
-    let rendered = '';
+    // Updated in place (see procfs/processes.ts): stale PIDs are dropped after each render.
+    const labelCache = new Map<number, LabelEntry>();
+    let generation = 0;
+    const out = new ByteWriter();
+    const names = FAMILIES.map((f) => Buffer.from(f.name));
 
     return {
       collect(scrape) {
@@ -39,29 +54,34 @@ export const processCollector: CollectorDefinition = {
         visible.set(sel.visible);
         exported.set(sel.exported.length);
 
-        const next = new Map<number, { comm: string; cgroup: string; labels: string }>();
-        const labels: string[] = new Array<string>(sel.exported.length);
+        const gen = ++generation;
+        const labels: Buffer[] = new Array<Buffer>(sel.exported.length);
         sel.exported.forEach((p, i) => {
           let entry = labelCache.get(p.pid);
           if (entry === undefined || entry.comm !== p.comm || entry.cgroup !== p.cgroup) {
-            entry = { comm: p.comm, cgroup: p.cgroup, labels: `{pid="${p.pid}",comm="${escapeLabelValue(p.comm)}",cgroup="${escapeLabelValue(p.cgroup)}"} ` };
+            const text = `{pid="${p.pid}",comm="${escapeLabelValue(p.comm)}",cgroup="${escapeLabelValue(p.cgroup)}"} `;
+            entry = { seen: gen, comm: p.comm, cgroup: p.cgroup, labels: Buffer.from(text) };
+            labelCache.set(p.pid, entry);
           }
-          next.set(p.pid, entry);
+          entry.seen = gen;
           labels[i] = entry.labels;
         });
-        labelCache = next;
+        for (const [pid, e] of labelCache) if (e.seen !== gen) labelCache.delete(pid);
 
-        const parts: string[] = [];
-        for (const f of FAMILIES) {
-          parts.push(familyHeader(f.name, f.help, 'gauge'));
+        out.reset();
+        FAMILIES.forEach((f, fi) => {
+          out.bytes(f.header);
+          const name = names[fi] as Buffer;
           sel.exported.forEach((p, i) => {
             const v = f.value(p);
-            if (v !== undefined) parts.push(f.name + labels[i] + v + '\n');
+            if (v === undefined) return;
+            out.bytes(name);
+            out.bytes(labels[i] as Buffer);
+            out.value(v);
           });
-        }
-        rendered = parts.join('');
+        });
       },
-      render: () => rendered,
+      render: () => out.view(),
     };
   },
 };

@@ -31,9 +31,10 @@ export interface Collector {
   collect(scrape: Scrape): void | Promise<void>;
   /**
    * Exposition text of families the collector renders itself (hot, high-cardinality ones), served
-   * after the prom-client registry's. Called after collect() of the same scrape succeeded.
+   * after the prom-client registry's. Called after collect() of the same scrape succeeded; the
+   * bytes need only stay valid until the next collect().
    */
-  render?(): string;
+  render?(): Buffer;
   /** Releases timers, file descriptors, child processes. */
   close?(): void | Promise<void>;
 }

@@ -32,6 +32,8 @@ export interface ProcessScannerOptions {
 interface Identity {
   /** Inode of /proc/PID/status: a new process behind a reused PID gets a new one. */
   inode: number;
+  /** The scan that last saw this PID; older entries are dropped at the end of a scan. */
+  seen: number;
   cgroup: string;
   cmdline: string | undefined;
 }
@@ -51,11 +53,14 @@ function readIntFile(path: string): number | undefined | null {
  */
 export function createProcessScanner(opts: ProcessScannerOptions): { scan(): ProcessScan } {
   const root = opts.procfs;
-  let known = new Map<number, Identity>();
+  // Updated in place rather than rebuilt: a fresh 10,000-entry map per scrape is garbage that lives
+  // just long enough to be promoted, and old-generation churn is what sets the exporter's RSS.
+  const known = new Map<number, Identity>();
+  let generation = 0;
 
   function scan(): ProcessScan {
     const names = readdirSync(root);
-    const next = new Map<number, Identity>();
+    const gen = ++generation;
     const processes: ProcessSample[] = [];
     let visible = 0;
     for (const name of names) {
@@ -98,15 +103,17 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
         if (cg.failure === 'gone') continue;
         id = {
           inode,
+          seen: gen,
           cgroup: cg.text === undefined ? '' : parseMemoryCgroup(cg.text),
           cmdline: opts.wantCmdline ? readCmdline(dir) : undefined,
         };
+        known.set(pid, id);
       }
-      next.set(pid, id);
+      id.seen = gen;
       visible++;
       processes.push({ pid, comm, cgroup: id.cgroup, cmdline: id.cmdline, rssBytes, swapBytes, oomScore, oomScoreAdj });
     }
-    known = next;
+    for (const [pid, id] of known) if (id.seen !== gen) known.delete(pid);
     return { visible, processes };
   }
 

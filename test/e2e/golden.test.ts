@@ -6,6 +6,8 @@ import { havePromtool, promtoolCheckMetrics, requireTool } from '../helpers/prom
 
 const GOLDEN = fileURLToPath(new URL('./golden/fixtures.prom', import.meta.url));
 const PROCFS = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
+// A hybrid machine's cgroupfs (v1 memory controller + v2 unified), as on this kind of machine.
+const SYSFS = fileURLToPath(new URL('../fixtures/cgroup/hybrid/sys', import.meta.url));
 
 /** What legitimately differs between runs: collector timings and the Node.js version. */
 export function normalize(text: string): string {
@@ -19,7 +21,7 @@ describe('golden: the real CLI on the fixture /proc', () => {
   let body: string;
 
   beforeAll(async () => {
-    exp = await startExporter([`--path.procfs=${PROCFS}`, '--web.disable-exporter-metrics', '--kernel-log.source=none']);
+    exp = await  startExporter([`--path.procfs=${PROCFS}`, `--path.sysfs=${SYSFS}`, '--web.disable-exporter-metrics', '--kernel-log.source=none']);
     const res = await fetch(`${exp.url}/metrics`, { headers: { 'accept-encoding': 'identity' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -1,0 +1,123 @@
+import { fileURLToPath } from 'node:url';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import type { CgroupMemoryReader } from '../../src/cgroup/memory.js';
+import { cgroupCollector, sampleCgroups } from '../../src/collectors/cgroup.js';
+import type { Scrape } from '../../src/collectors/types.js';
+import { parseConfig } from '../../src/config.js';
+import type { KillStore } from '../../src/kills/store.js';
+import { createLogger } from '../../src/log.js';
+import type { ProcessSample } from '../../src/procfs/processes.js';
+import { find, one, parseMetrics } from '../helpers/metrics.js';
+
+const FIX = fileURLToPath(new URL('../fixtures/cgroup', import.meta.url));
+
+function proc(pid: number, cgroup: string): ProcessSample {
+  return { pid, comm: `p${pid}`, cgroup, cmdline: undefined, rssBytes: 1, swapBytes: 0, oomScore: 1, oomScoreAdj: 0 };
+}
+
+async function collectOn(kind: string, processes: ProcessSample[], killCgroups: string[], extraArgs: string[] = []) {
+  const registry = new Registry();
+  const config = parseConfig([`--path.procfs=${FIX}/${kind}/proc`, `--path.sysfs=${FIX}/${kind}/sys`, ...extraArgs], []);
+  const kills: KillStore = { record() {}, series: () => [], recent: () => [], cgroups: () => new Set(killCgroups) };
+  const collector = await cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
+  const scrape: Scrape = { processes: () => ({ visible: processes.length, exported: processes }) };
+  await collector.collect(scrape);
+  return parseMetrics(await registry.metrics());
+}
+
+const CRI = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice/cri-containerd-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.scope';
+const NGINX = '/system.slice/nginx.service';
+const GONE_DOCKER = '/system.slice/docker-5dace3de0735f73d2b5048f12d41a71741a02e49668de921fdae62f7e65dc498.scope';
+
+describe('sampleCgroups', () => {
+  it('reads each cgroup once however many processes share it, and skips unknown ("") cgroups', () => {
+    const calls: string[] = [];
+    const reader = { hierarchy: { version: 2, mount: { path: '/x', root: '/' } }, read: (p: string) => (calls.push(p), null) } as CgroupMemoryReader;
+    const out = sampleCgroups(['/a', '/b', '', '/a', '/a', '/b'], reader);
+    expect(calls).toEqual(['/a', '/b']);
+    expect(out.map((s) => s.cgroup)).toEqual(['/a', '/b']);
+  });
+  it('without a memory hierarchy, lists the cgroups with no memory', () => {
+    expect(sampleCgroups(['/a'], undefined)).toEqual([{ cgroup: '/a', memory: null }]);
+  });
+});
+
+describe('the cgroup collector on the v2 fixture', () => {
+  it('exports usage, limit, swap, kills and pressure of the cgroups of processes, once each', async () => {
+    const s = await collectOn('v2', [proc(10, CRI), proc(11, CRI), proc(12, NGINX), proc(13, '')], []);
+    expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: CRI })).toBe(534773760);
+    expect(one(s, 'oom_cgroup_memory_limit_bytes', { cgroup: CRI })).toBe(536870912);
+    expect(one(s, 'oom_cgroup_swap_usage_bytes', { cgroup: CRI })).toBe(0);
+    expect(one(s, 'oom_cgroup_swap_limit_bytes', { cgroup: CRI })).toBe(0);
+    expect(one(s, 'oom_cgroup_oom_kills_total', { cgroup: CRI })).toBe(3);
+    expect(one(s, 'oom_cgroup_memory_pressure_waiting_seconds_total', { cgroup: CRI })).toBe(4.75);
+    expect(one(s, 'oom_cgroup_memory_pressure_stalled_seconds_total', { cgroup: CRI })).toBe(2.875);
+    expect(one(s, 'oom_cgroup_info', { cgroup: CRI })).toBe(1);
+    expect(find(s, 'oom_cgroup_info', { cgroup: CRI })[0]?.labels).toEqual({
+      cgroup: CRI,
+      container_id: '2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36',
+      pod_uid: '55c6c714-b240-4dec-9a45-57b61696ab6e',
+      systemd_unit: 'cri-containerd-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.scope',
+      runtime: 'containerd',
+    });
+    // Unlimited: a usage series and no limit series.
+    expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toBe(12582912);
+    expect(one(s, 'oom_cgroup_memory_limit_bytes', { cgroup: NGINX })).toBeUndefined();
+    expect(one(s, 'oom_cgroup_swap_limit_bytes', { cgroup: NGINX })).toBeUndefined();
+    // Only the two cgroups named, and no series with an empty cgroup.
+    expect(new Set(find(s, 'oom_cgroup_info').map((x) => x.labels.cgroup))).toEqual(new Set([CRI, NGINX]));
+  });
+
+  it('shows cgroups named in kills; a removed one keeps only its info, silently', async () => {
+    const s = await collectOn('v2', [], [GONE_DOCKER, NGINX]);
+    expect(find(s, 'oom_cgroup_info', { cgroup: GONE_DOCKER })[0]?.labels).toMatchObject({
+      container_id: '5dace3de0735f73d2b5048f12d41a71741a02e49668de921fdae62f7e65dc498',
+      runtime: 'docker',
+    });
+    expect(find(s, 'oom_cgroup_memory_usage_bytes', { cgroup: GONE_DOCKER })).toEqual([]);
+    expect(find(s, 'oom_cgroup_oom_kills_total', { cgroup: GONE_DOCKER })).toEqual([]);
+    expect(one(s, 'oom_cgroup_oom_kills_total', { cgroup: NGINX })).toBe(0);
+  });
+});
+
+describe('the cgroup collector on v1 and hybrid fixtures', () => {
+  it('v1: kills and swap from memsw; no pressure series (PSI is v2 only)', async () => {
+    const docker = '/docker/2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d';
+    const s = await collectOn('v1', [proc(1, docker)], []);
+    expect(one(s, 'oom_cgroup_oom_kills_total', { cgroup: docker })).toBe(2);
+    expect(one(s, 'oom_cgroup_swap_usage_bytes', { cgroup: docker })).toBe(20971520);
+    expect(find(s, 'oom_cgroup_memory_pressure_waiting_seconds_total')).toEqual([]);
+  });
+  it('hybrid: the v1 memory cgroup is read, and the same-named v2 cgroup\'s pressure is not taken for it', async () => {
+    const docker = '/system.slice/docker-898b44c4a066d2dc6343c21d8a5b7c6a77079367d23bcde8c88be0eb204d3a1e.scope';
+    const s = await collectOn('hybrid', [proc(1, docker)], []);
+    expect(one(s, 'oom_cgroup_memory_limit_bytes', { cgroup: docker })).toBe(4294967296);
+    expect(find(s, 'oom_cgroup_swap_usage_bytes')).toEqual([]);
+    expect(find(s, 'oom_cgroup_memory_pressure_waiting_seconds_total')).toEqual([]);
+  });
+  it('--path.cgroupfs points at a tree directly', async () => {
+    const docker = '/system.slice/docker-898b44c4a066d2dc6343c21d8a5b7c6a77079367d23bcde8c88be0eb204d3a1e.scope';
+    const s = await collectOn('v2', [proc(1, docker)], [], [`--path.cgroupfs=${FIX}/hybrid/sys/fs/cgroup`]);
+    expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: docker })).toBe(5013504);
+  });
+});
+
+describe('series of cgroups that no process holds any more', () => {
+  it('disappear at the next scrape', async () => {
+    const registry = new Registry();
+    const config = parseConfig([`--path.procfs=${FIX}/v2/proc`, `--path.sysfs=${FIX}/v2/sys`], []);
+    const kills: KillStore = { record() {}, series: () => [], recent: () => [], cgroups: () => new Set() };
+    const collector = await cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
+    let procs = [proc(1, NGINX)];
+    const scrape: Scrape = { processes: () => ({ visible: procs.length, exported: procs }) };
+    await collector.collect(scrape);
+    expect(one(parseMetrics(await registry.metrics()), 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toBe(12582912);
+    procs = [proc(2, CRI)];
+    await collector.collect(scrape);
+    const s = parseMetrics(await registry.metrics());
+    expect(find(s, 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toEqual([]);
+    expect(find(s, 'oom_cgroup_info', { cgroup: NGINX })).toEqual([]);
+    expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: CRI })).toBe(534773760);
+  });
+});

@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  cgroupDir,
+  controllersInclude,
+  discoverCgroupMounts,
+  findCgroupMounts,
+  memoryHierarchy,
+  parseMountInfo,
+  probeCgroupfs,
+} from '../../src/cgroup/mounts.js';
+
+const FIX = fileURLToPath(new URL('../fixtures/cgroup', import.meta.url));
+const paths = (kind: string) => ({ procfs: `${FIX}/${kind}/proc`, sysfs: `${FIX}/${kind}/sys`, cgroupfs: undefined });
+
+// This machine's own /proc/self/mountinfo (hybrid: v1 memory, v2 unified without memory).
+const HERE = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+`;
+
+// A container with a private cgroup namespace that bind-mounts the host's /sys at /host/sys: its own
+// cgroupfs at /sys/fs/cgroup, and the host's below /host/sys with a root relative to its namespace.
+const CONTAINER = `612 590 0:26 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup rw,nsdelegate,memory_recursiveprot
+700 590 0:22 / /host/sys rw,nosuid,nodev,noexec,relatime master:2 - sysfs sysfs rw
+701 700 0:26 /../../.. /host/sys/fs/cgroup rw,nosuid,nodev,noexec,relatime master:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot
+`;
+
+describe('parseMountInfo', () => {
+  it('reads root, mount point, type and super options past any number of optional fields', () => {
+    const [e] = parseMountInfo('30 23 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 master:1 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n');
+    expect(e).toEqual({ root: '/', mountPoint: '/sys/fs/cgroup', fsType: 'cgroup2', superOptions: ['rw', 'nsdelegate', 'memory_recursiveprot'] });
+  });
+  it('unescapes the octal escapes of spaces and backslashes', () => {
+    const [e] = parseMountInfo('40 31 0:35 /a\\040b /mnt/my\\040cgroups\\134x rw - cgroup cgroup rw,memory\n');
+    expect(e?.root).toBe('/a b');
+    expect(e?.mountPoint).toBe('/mnt/my cgroups\\x');
+  });
+  it('skips lines without the separator', () => {
+    expect(parseMountInfo('garbage line\n\n')).toEqual([]);
+  });
+});
+
+describe('findCgroupMounts', () => {
+  it('finds the v1 memory controller and the unified mount of a hybrid machine as they are', () => {
+    const m = findCgroupMounts(parseMountInfo(HERE), '/sys');
+    expect(m.v1Memory).toEqual({ path: '/sys/fs/cgroup/memory', root: '/' });
+    expect(m.v2).toEqual({ path: '/sys/fs/cgroup/unified', root: '/' });
+  });
+  it('does not take a named hierarchy (name=systemd) or co-mounted names for memory', () => {
+    const m = findCgroupMounts(parseMountInfo('40 31 0:37 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n'), '/sys');
+    expect(m.v1Memory).toBeUndefined();
+  });
+  it('in a container, prefers the host cgroupfs under --path.sysfs and keeps its namespace-relative root', () => {
+    const m = findCgroupMounts(parseMountInfo(CONTAINER), '/host/sys');
+    expect(m.v2).toEqual({ path: '/host/sys/fs/cgroup', root: '/../../..' });
+    expect(m.v1Memory).toBeUndefined();
+  });
+  it('in a container left at --path.sysfs=/sys, uses its own cgroupfs', () => {
+    expect(findCgroupMounts(parseMountInfo(CONTAINER), '/sys').v2).toEqual({ path: '/sys/fs/cgroup', root: '/' });
+  });
+  it('re-roots /sys at --path.sysfs when no cgroup mount lies under it (mountinfo in another namespace\'s terms)', () => {
+    const m = findCgroupMounts(parseMountInfo(HERE), '/host/sys');
+    expect(m.v1Memory).toEqual({ path: '/host/sys/fs/cgroup/memory', root: '/' });
+    expect(m.v2).toEqual({ path: '/host/sys/fs/cgroup/unified', root: '/' });
+  });
+  it('takes cgroups mounted outside /sys as they are (old distributions used /cgroup)', () => {
+    const m = findCgroupMounts(parseMountInfo('20 1 0:17 / /cgroup/memory rw - cgroup cgroup rw,memory\n'), '/host/sys');
+    expect(m.v1Memory).toEqual({ path: '/cgroup/memory', root: '/' });
+  });
+  it('takes the last of two mounts on one mount point (the visible one)', () => {
+    const text = '35 31 0:32 /docker/abc /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n90 35 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n';
+    expect(findCgroupMounts(parseMountInfo(text), '/sys').v1Memory).toEqual({ path: '/sys/fs/cgroup/memory', root: '/' });
+  });
+  it('of two mount points, takes the one that shows the most of the hierarchy', () => {
+    const text = '35 31 0:32 /docker/abc /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n91 31 0:32 / /sys/fs/cgroup/memory-all rw - cgroup cgroup rw,memory\n';
+    expect(findCgroupMounts(parseMountInfo(text), '/sys').v1Memory).toEqual({ path: '/sys/fs/cgroup/memory-all', root: '/' });
+  });
+  it('finds nothing where nothing is mounted', () => {
+    expect(findCgroupMounts(parseMountInfo('22 27 0:21 / /proc rw - proc proc rw\n'), '/sys')).toEqual({ v1Memory: undefined, v2: undefined });
+  });
+});
+
+describe('cgroupDir', () => {
+  const whole = { path: '/sys/fs/cgroup', root: '/' };
+  it('joins a path to a whole-hierarchy mount', () => {
+    expect(cgroupDir(whole, '/system.slice/nginx.service')).toBe('/sys/fs/cgroup/system.slice/nginx.service');
+    expect(cgroupDir(whole, '/')).toBe('/sys/fs/cgroup');
+  });
+  it('subtracts the mount root, also a namespace-relative one', () => {
+    const host = { path: '/host/sys/fs/cgroup', root: '/../../..' };
+    expect(cgroupDir(host, '/../../../system.slice/nginx.service')).toBe('/host/sys/fs/cgroup/system.slice/nginx.service');
+    expect(cgroupDir(host, '/../../..')).toBe('/host/sys/fs/cgroup');
+    const sub = { path: '/sys/fs/cgroup/memory', root: '/docker/abc' };
+    expect(cgroupDir(sub, '/docker/abc/inner')).toBe('/sys/fs/cgroup/memory/inner');
+  });
+  it('refuses paths the mount does not show, and paths that would step out of it', () => {
+    expect(cgroupDir({ path: '/sys/fs/cgroup/memory', root: '/docker/abc' }, '/docker/abcdef')).toBeUndefined();
+    expect(cgroupDir({ path: '/host/sys/fs/cgroup', root: '/../../..' }, '/system.slice/x.service')).toBeUndefined();
+    expect(cgroupDir(whole, '/system.slice/../../etc')).toBeUndefined();
+    expect(cgroupDir(whole, 'system.slice')).toBeUndefined();
+    expect(cgroupDir(whole, '')).toBeUndefined();
+  });
+});
+
+describe('discovering the fixtures', () => {
+  it('v1: the memory controller, re-rooted under the fixture sysfs', () => {
+    const m = discoverCgroupMounts(paths('v1'));
+    expect(m.v1Memory).toEqual({ path: `${FIX}/v1/sys/fs/cgroup/memory`, root: '/' });
+    expect(memoryHierarchy(m)?.version).toBe(1);
+  });
+  it('hybrid: v1 memory wins; the unified hierarchy has no memory controller', () => {
+    const m = discoverCgroupMounts(paths('hybrid'));
+    expect(m.v2).toEqual({ path: `${FIX}/hybrid/sys/fs/cgroup/unified`, root: '/' });
+    expect(memoryHierarchy(m)).toEqual({ version: 1, mount: { path: `${FIX}/hybrid/sys/fs/cgroup/memory`, root: '/' } });
+    expect(memoryHierarchy({ v1Memory: undefined, v2: m.v2 })).toBeUndefined();
+  });
+  it('v2: the unified hierarchy with memory in cgroup.controllers', () => {
+    expect(memoryHierarchy(discoverCgroupMounts(paths('v2')))).toEqual({ version: 2, mount: { path: `${FIX}/v2/sys/fs/cgroup`, root: '/' } });
+  });
+  it('--path.cgroupfs is probed and wins over mountinfo', () => {
+    const m = discoverCgroupMounts({ ...paths('v2'), cgroupfs: `${FIX}/hybrid/sys/fs/cgroup` });
+    expect(m.v1Memory?.path).toBe(`${FIX}/hybrid/sys/fs/cgroup/memory`);
+    expect(probeCgroupfs(`${FIX}/v2/sys/fs/cgroup`)).toEqual({ v1Memory: undefined, v2: { path: `${FIX}/v2/sys/fs/cgroup`, root: '/' } });
+  });
+  it('without a mountinfo, probes <sysfs>/fs/cgroup', () => {
+    const m = discoverCgroupMounts({ procfs: `${FIX}/nonexistent`, sysfs: `${FIX}/v1/sys`, cgroupfs: undefined });
+    expect(m.v1Memory?.path).toBe(`${FIX}/v1/sys/fs/cgroup/memory`);
+  });
+  it('reads cgroup.controllers as a word list', () => {
+    expect(controllersInclude('cpuset cpu io memory hugetlb pids\n', 'memory')).toBe(true);
+    expect(controllersInclude('cpuset cpu io hugetlb pids memory_recursiveprot\n', 'memory')).toBe(false);
+    expect(controllersInclude('\n', 'memory')).toBe(false);
+  });
+});
+
+describe('this machine', () => {
+  it('finds the real cgroup v1 memory controller from /proc', () => {
+    const h = memoryHierarchy(discoverCgroupMounts({ procfs: '/proc', sysfs: '/sys', cgroupfs: undefined }));
+    expect(h).toBeDefined();
+    // The memory controller of this machine is v1 at /sys/fs/cgroup/memory; on a pure v2 machine it
+    // would be the unified root. Either way the root's accounting file must be there.
+    const file = h?.version === 1 ? 'memory.usage_in_bytes' : 'cgroup.controllers';
+    expect(probeCgroupfs('/sys/fs/cgroup').v1Memory !== undefined).toBe(h?.version === 1);
+    expect(existsSync(`${h?.mount.path}/${file}`)).toBe(true);
+  });
+});
+
+describe('a probe of a made-up tree', () => {
+  let dir = '';
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  it('is empty for a directory that is no cgroupfs', () => {
+    dir = mkdtempSync(`${tmpdir()}/oomx-probe-`);
+    mkdirSync(`${dir}/memory`);
+    expect(probeCgroupfs(dir)).toEqual({ v1Memory: undefined, v2: undefined });
+  });
+});
