@@ -6,8 +6,12 @@ import { COLLECTOR_FLAGS, createCollection } from './registry.js';
 import { buildServer } from './server.js';
 import { createKillStore } from './kills/store.js';
 import { VERSION } from './version.js';
+import { runKills } from './kills/command.js';
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'kills') {
+    return runKills(argv.slice(1), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+  }
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(helpText(COLLECTOR_FLAGS));
     return 0;

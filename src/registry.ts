@@ -9,11 +9,12 @@ import { memoryCollector } from './collectors/memory.js';
 import { vmstatCollector } from './collectors/vmstat.js';
 import { pressureCollector } from './collectors/pressure.js';
 import { cgroupCollector, dockerCollector } from './collectors/cgroup.js';
+import { kernelLogCollector } from './collectors/kernellog.js';
 import type { KillStore } from './kills/store.js';
 import { VERSION } from './version.js';
 
 /** Every collector, in the order their metrics appear. --collector.NAME / --no-collector.NAME come from here. */
-export const COLLECTORS: readonly CollectorDefinition[] = [processCollector, memoryCollector, vmstatCollector, pressureCollector, cgroupCollector, dockerCollector];
+export const COLLECTORS: readonly CollectorDefinition[] = [processCollector, memoryCollector, vmstatCollector, pressureCollector, kernelLogCollector, cgroupCollector, dockerCollector];
 
 const NEWLINE = Buffer.from('\n');
 
