@@ -1,4 +1,4 @@
-import { constraintLabel } from '../kernellog/constraint.js';
+import { constraintLabel } from '../kernellog/parse.js';
 import type { OomKill } from '../kernellog/types.js';
 
 export interface KillSeriesLabels {

@@ -66,13 +66,20 @@ export interface RealOomKill {
  * Resolves once the victim is dead; the kernel printed its report before that. The caller removes
  * the cgroup (cgroup.remove()), so that it can still read the cgroup's counters first.
  */
-export async function realOomKill(comm = 'oom (test) 1', cgroup: MemoryCgroup = makeMemoryCgroup()): Promise<RealOomKill> {
-  const child = spawn(PYTHON, ['-c', VICTIM, cgroup.dir, comm], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
-  if (signal !== 'SIGKILL') throw new Error(`the victim was not OOM-killed (exit ${code}, signal ${signal}): ${stderr}`);
-  return { pid: child.pid ?? -1, comm, cgroup };
+export async function realOomKill(comm = 'oom (test) 1', given?: MemoryCgroup): Promise<RealOomKill> {
+  const cgroup = given ?? makeMemoryCgroup();
+  try {
+    const child = spawn(PYTHON, ['-c', VICTIM, cgroup.dir, comm], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+    if (signal !== 'SIGKILL') throw new Error(`the victim was not OOM-killed (exit ${code}, signal ${signal}): ${stderr}`);
+    return { pid: child.pid ?? -1, comm, cgroup };
+  } catch (e) {
+    // A cgroup made here is ours to remove when the caller never gets it.
+    if (given === undefined) await cgroup.remove();
+    throw e;
+  }
 }
 
 export const vmstatOomKills = (): number => Number(/^oom_kill (\d+)/m.exec(fs.readFileSync('/proc/vmstat', 'utf8'))?.[1]);

@@ -1,0 +1,287 @@
+import fs from 'node:fs';
+import nodePath from 'node:path';
+import type { KernelLogSourceName } from '../config.js';
+import type { Logger } from '../log.js';
+import { createOomParser } from './parse.js';
+import { chooseSource, type SourceChoice } from './sources/auto.js';
+import { createFileSource } from './sources/file.js';
+import { createJournaldSource } from './sources/journald.js';
+import { createKmsgSource, type KmsgReadFn } from './sources/kmsg.js';
+import type { KernelLogSource, RecordSink, SourceName, SourcePosition } from './sources/source.js';
+import { loadState, readBootId, saveState, STATE_VERSION } from './state.js';
+import type { OomKill } from './types.js';
+
+export interface KernelLogOptions {
+  source: KernelLogSourceName;
+  /** --kernel-log.file */
+  file?: string | undefined;
+  /** --kernel-log.state-file */
+  stateFile?: string | undefined;
+  /** --path.procfs, for the boot id and the boot time. */
+  procfs?: string;
+  /** Source choice, state-file verdict and source errors go here. */
+  log?: Logger;
+  /**
+   * The first kill listener. Kills logged while the exporter was down (resuming from the state file)
+   * are found while startKernelLog runs: only a listener given here hears them.
+   */
+  onKill?: KillListener;
+  /** How often the follower drains on its own, between scrapes (default 500 ms). */
+  pollIntervalMs?: number;
+  /** Least time between two state-file writes (a kill is saved at once). */
+  saveIntervalMs?: number;
+  /** Test seams. */
+  kmsg?: { path?: string; read?: KmsgReadFn };
+  journalctl?: readonly string[];
+  journaldBackoff?: { initialMs: number; maxMs: number };
+  syslogFiles?: readonly string[];
+}
+
+/**
+ * A kill listener. `timestampSeconds` is when the kill happened as well as the log tells: the record's
+ * wall-clock time, else boot time plus its uptime stamp (as dmesg -T does, early by any time spent
+ * suspended), else now.
+ */
+export type KillListener = (kill: OomKill, timestampSeconds: number) => void;
+
+export interface KernelLog {
+  /** The source followed; 'none' when there is none. */
+  readonly source: SourceName | 'none';
+  /** How the source was chosen, with why the others were not (already logged when `log` was given). */
+  readonly selection: SourceChoice;
+  /** Whether the state file was used, and why not when not (already logged). */
+  readonly resume: { resumed: boolean; reason: string };
+  /** True while the source is being read (journalctl running, the file or /dev/kmsg open). */
+  up(): boolean;
+  /** Records read since start, not counting the backlog read for context. */
+  recordsTotal(): number;
+  /** Records the source says were lost (kmsg overwritten before read, journald "Missed N kernel messages"). */
+  lostTotal(): number;
+  /** Reads whatever the source has now, synchronously; call it first at each scrape. */
+  drain(): void;
+  /** The last RECENT_LIMIT kills, oldest first. */
+  recent(): readonly OomKill[];
+  /** Listens for kills; returns the function that stops listening. */
+  onKill(listener: KillListener): () => void;
+  /** Stops reading and saves the final position. */
+  stop(): Promise<void>;
+}
+
+export const RECENT_LIMIT = 100;
+
+/** Boot time in seconds since the epoch, from <procfs>/stat btime; null when unknown. */
+function readBootTime(procfs: string): number | null {
+  try {
+    const m = /^btime (\d+)$/m.exec(fs.readFileSync(nodePath.join(procfs, 'stat'), 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function createSource(choice: SourceChoice, position: SourcePosition | undefined, opts: KernelLogOptions): KernelLogSource | null {
+  switch (choice.source) {
+    case 'kmsg':
+      return createKmsgSource({
+        ...opts.kmsg,
+        afterSeq: position?.source === 'kmsg' ? position.seq : undefined,
+      });
+    case 'journald':
+      return createJournaldSource({
+        ...(opts.journalctl ? { command: opts.journalctl } : {}),
+        ...(opts.journaldBackoff ? { backoff: opts.journaldBackoff } : {}),
+        afterCursor: position?.source === 'journald' ? position.cursor : undefined,
+      });
+    case 'file':
+      if (choice.file === null) return null;
+      return createFileSource({
+        path: choice.file,
+        from: position?.source === 'file' ? { inode: position.inode, offset: position.offset } : undefined,
+      });
+    case 'none':
+      return null;
+  }
+}
+
+/**
+ * Wires a kernel-log source to the OOM parser. Kills go to listeners and to a short recent list;
+ * counts are read at scrape time. Nothing here knows about metrics.
+ */
+export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog> {
+  const log = opts.log;
+  const procfs = opts.procfs ?? '/proc';
+  // Half a second: a kill reaches the recent list within it even with no scrape, for two cheap
+  // syscalls (kmsg: one read that says EAGAIN; file: a stat and a 64-byte read).
+  const pollIntervalMs = opts.pollIntervalMs ?? 500;
+  const saveIntervalMs = opts.saveIntervalMs ?? 1000;
+
+  const selection = await chooseSource({
+    requested: opts.source,
+    file: opts.file,
+    ...(opts.kmsg?.path !== undefined ? { kmsgPath: opts.kmsg.path } : {}),
+    ...(opts.journalctl ? { journalctl: opts.journalctl } : {}),
+    ...(opts.syslogFiles ? { syslogFiles: opts.syslogFiles } : {}),
+  });
+  for (const r of selection.rejected) log?.info('kernel log source not used', { source: r.source, reason: r.reason });
+  log?.info('kernel log source', { source: selection.source, requested: opts.source, file: selection.file });
+
+  const bootId = readBootId(procfs);
+  const bootTime = readBootTime(procfs);
+  const stateFile = opts.stateFile;
+  let position: SourcePosition | undefined;
+  let resume = { resumed: false, reason: 'no --kernel-log.state-file: starting at the end of the log' };
+  if (selection.source === 'none') {
+    resume = { resumed: false, reason: 'no kernel log source' };
+  } else if (stateFile !== undefined) {
+    const loaded = loadState(stateFile, { bootId, source: selection.source, file: selection.file ?? undefined });
+    if (loaded.ok) {
+      position = loaded.state.position;
+      resume = { resumed: true, reason: `resuming from ${stateFile}` };
+      log?.info('kernel log resumes from the state file', { state_file: stateFile, position: JSON.stringify(position) });
+    } else {
+      resume = { resumed: false, reason: `${loaded.reason}: starting at the end of the log` };
+      log?.warn('kernel log state not used, starting at the end of the log', { state_file: stateFile, reason: loaded.reason });
+    }
+  }
+
+  const parser = createOomParser();
+  const recent: OomKill[] = [];
+  const listeners = new Set<KillListener>();
+  if (opts.onKill) listeners.add(opts.onKill);
+  let records = 0;
+  let lost = 0;
+  let lastSavedKey = '';
+  let lastSaveMs = 0;
+  let lastSaveError = '';
+  let stopped = false;
+
+  const source = createSource(selection, position, opts);
+
+  function save(force: boolean): void {
+    if (stateFile === undefined || bootId === null || source === null) return;
+    const pos = source.position();
+    if (pos === null) return;
+    const key = JSON.stringify(pos);
+    if (key === lastSavedKey) return;
+    const nowMs = Date.now();
+    if (!force && nowMs - lastSaveMs < saveIntervalMs) return;
+    try {
+      saveState(stateFile, { version: STATE_VERSION, bootId, source: pos.source, position: pos });
+      lastSavedKey = key;
+      lastSaveMs = nowMs;
+      lastSaveError = '';
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (msg !== lastSaveError) log?.error('cannot save the kernel log state', { state_file: stateFile, err: msg });
+      lastSaveError = msg;
+    }
+  }
+
+  function timestampOf(kill: OomKill): number {
+    if (kill.time !== null) {
+      const t = Date.parse(kill.time);
+      if (!Number.isNaN(t)) return t / 1000;
+    }
+    if (kill.uptimeSeconds !== null && bootTime !== null) return bootTime + kill.uptimeSeconds;
+    return Date.now() / 1000;
+  }
+
+  let saveQueued = false;
+  const sink: RecordSink = {
+    record(rec, replay) {
+      if (!replay) records++;
+      // A line a process wrote into /dev/kmsg must never be read as a kill, by any parser rule.
+      if (!rec.fromKernel && !source?.userspaceKillers) return;
+      let kill: OomKill | null;
+      try {
+        kill = parser.push(rec);
+      } catch (e) {
+        // This runs from timers and journalctl's output events: a parser bug must cost one record, not the process.
+        log?.error('kernel log parser failed on a record', { err: (e as Error).message, message: rec.message.slice(0, 200) });
+        return;
+      }
+      if (kill === null || replay) return;
+      recent.push(kill);
+      if (recent.length > RECENT_LIMIT) recent.shift();
+      const ts = timestampOf(kill);
+      for (const l of listeners) {
+        try {
+          l(kill, ts);
+        } catch (e) {
+          log?.error('kill listener failed', { err: (e as Error).message });
+        }
+      }
+      // Save the position past a counted kill right away (once the current read is done), so a crash
+      // now cannot make the next start count it again.
+      if (!saveQueued) {
+        saveQueued = true;
+        queueMicrotask(() => {
+          saveQueued = false;
+          save(true);
+        });
+      }
+    },
+    lost(n) {
+      lost += n;
+      // The report in progress may have lost its end; what follows must not inherit its context.
+      parser.reset();
+    },
+    error(err) {
+      log?.warn('kernel log source', { source: selection.source, err: err.message });
+    },
+  };
+
+  if (stateFile !== undefined && bootId === null && source !== null) {
+    log?.warn('the boot id cannot be read: the kernel log position will not be saved', { state_file: stateFile });
+  }
+
+  function drainNow(): void {
+    if (stopped || source === null) return;
+    try {
+      source.drain();
+    } catch (e) {
+      // Sources report their own read errors; this is a bug, and a scrape must not fail because of it.
+      log?.error('kernel log drain failed', { source: selection.source, err: (e as Error).message });
+    }
+    save(false);
+  }
+
+  let timer: NodeJS.Timeout | null = null;
+  if (source !== null) {
+    source.start(sink);
+    // The start position on disk at once: a restart before the first timer tick must not lose it.
+    save(true);
+    // Between scrapes the ring buffer must not overrun us, and a resumed position must reach disk.
+    timer = setInterval(drainNow, pollIntervalMs);
+    timer.unref();
+  }
+
+  return {
+    source: selection.source,
+    selection,
+    resume,
+    up: () => !stopped && source !== null && source.up(),
+    recordsTotal: () => records,
+    lostTotal: () => lost,
+    drain: drainNow,
+    recent: () => recent,
+    onKill(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      if (timer !== null) clearInterval(timer);
+      if (source !== null) {
+        try {
+          source.drain();
+        } catch (e) {
+          log?.error('kernel log drain failed', { source: selection.source, err: (e as Error).message });
+        }
+        await source.stop();
+        save(true);
+      }
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import { parseLine } from '../envelope.js';
+import type { KernelLogSource, RecordSink, SourcePosition } from './source.js';
+
+export interface FileSourceOptions {
+  path: string;
+  /** Resume at this inode and byte offset. Undefined: start at the end of the file. */
+  from?: { inode: string; offset: number } | undefined;
+}
+
+/** One open file being read: `offset` is where the next read starts, `tail` the bytes of an unfinished line. */
+interface OpenFile {
+  fd: number;
+  inode: string;
+  offset: number;
+  tail: Buffer;
+  /** Drop the first line: we started reading in the middle of it. */
+  skipFirst: boolean;
+  /** The last bytes before `offset`, to notice a truncation that was refilled past our offset before we looked. */
+  mark: Buffer;
+}
+
+const CHUNK = 64 * 1024;
+const MARK = 64;
+const NEWLINE = 0x0a;
+
+function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException | null)?.code;
+}
+
+/**
+ * Follows a syslog file by polling: fs.watch loses track across rename-and-recreate rotation and on
+ * some filesystems, while a stat per drain (the follower's timer and every scrape) costs nothing.
+ *
+ * Rotation (the path now names another inode): the old inode is read to its end, kept open until a
+ * drain finds nothing new in it, because a syslog daemon keeps writing to it until it reopens its
+ * file, then closed, its unfinished last line flushed; the new file is read from byte 0. Truncation
+ * (same inode, as copytruncate does): read again from 0. The size alone misses a truncated file that
+ * was written past our offset before the next look, so the last bytes before the offset are compared
+ * too. Only whole lines are delivered, and the position is the end of the last delivered line, so a
+ * resume neither repeats nor skips one.
+ */
+export function createFileSource(opts: FileSourceOptions): KernelLogSource {
+  const path = opts.path;
+  let sink: RecordSink | null = null;
+  let cur: OpenFile | null = null;
+  // The rotated-away file, still read until it has been quiet for one drain.
+  let old: OpenFile | null = null;
+  const buf = Buffer.alloc(CHUNK);
+  let stopped = false;
+  let lastError = '';
+
+  function report(msg: string): void {
+    // A missing file is polled on every drain: say it once.
+    if (msg === lastError) return;
+    lastError = msg;
+    sink?.error(new Error(msg));
+  }
+
+  function deliver(line: Buffer): void {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === 0x0d) end--;
+    if (end === 0) return;
+    const rec = parseLine(line.toString('utf8', 0, end));
+    if (rec !== null) sink?.record(rec, false);
+  }
+
+  /** Reads what the file has past f.offset, delivering whole lines; true when anything was read. */
+  function readAvailable(f: OpenFile): boolean {
+    let any = false;
+    for (;;) {
+      let n: number;
+      try {
+        n = fs.readSync(f.fd, buf, 0, buf.length, f.offset);
+      } catch (e) {
+        report(`reading ${path}: ${(e as Error).message}`);
+        return any;
+      }
+      if (n === 0) return any;
+      any = true;
+      f.offset += n;
+      const data = f.tail.length > 0 ? Buffer.concat([f.tail, buf.subarray(0, n)]) : buf.subarray(0, n);
+      let start = 0;
+      for (let nl = data.indexOf(NEWLINE, start); nl !== -1; nl = data.indexOf(NEWLINE, start)) {
+        const line = data.subarray(start, nl);
+        start = nl + 1;
+        // The tail shrinks as lines are delivered, so position() is exact even in mid-chunk.
+        f.tail = data.subarray(start);
+        if (f.skipFirst) {
+          f.skipFirst = false;
+          continue;
+        }
+        deliver(line);
+      }
+      // Copy: `buf` is reused by the next read.
+      f.tail = Buffer.from(data.subarray(start));
+      f.mark = Buffer.from(data.subarray(Math.max(0, data.length - MARK)));
+    }
+  }
+
+  /** Whether the file was truncated since we read it: shorter than our offset, or other bytes before it. */
+  function truncated(f: OpenFile): boolean {
+    const size = Number(fs.fstatSync(f.fd, { bigint: true }).size);
+    if (size < f.offset) return true;
+    if (f.mark.length === 0) return false;
+    const now = Buffer.alloc(f.mark.length);
+    const n = fs.readSync(f.fd, now, 0, now.length, f.offset - f.mark.length);
+    return n !== now.length || !now.equals(f.mark);
+  }
+
+  function close(f: OpenFile, flush: boolean): void {
+    if (flush && f.tail.length > 0 && !f.skipFirst) deliver(f.tail);
+    f.tail = Buffer.alloc(0);
+    try {
+      fs.closeSync(f.fd);
+    } catch {
+      // Nothing left to lose on a read-only fd.
+    }
+  }
+
+  function open(p: string, offset: number | 'end'): OpenFile | null {
+    let fd: number;
+    try {
+      fd = fs.openSync(p, 'r');
+    } catch (e) {
+      report(`opening ${p}: ${(e as Error).message}`);
+      return null;
+    }
+    const st = fs.fstatSync(fd, { bigint: true });
+    const size = Number(st.size);
+    const f: OpenFile = { fd, inode: String(st.ino), offset: 0, tail: Buffer.alloc(0), skipFirst: false, mark: Buffer.alloc(0) };
+    // Shorter than a saved offset: truncated while we were away.
+    f.offset = offset === 'end' ? size : offset <= size ? offset : 0;
+    if (f.offset > 0) {
+      const before = Buffer.alloc(Math.min(MARK, f.offset));
+      const n = fs.readSync(fd, before, 0, before.length, f.offset - before.length);
+      f.mark = before.subarray(0, n);
+      // Starting in the middle of a line would hand the parser a fragment: skip to the next line.
+      f.skipFirst = before[n - 1] !== NEWLINE;
+    }
+    return f;
+  }
+
+  function statInode(p: string): string | null {
+    try {
+      return String(fs.statSync(p, { bigint: true }).ino);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') report(`stat ${p}: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  function drainNow(): void {
+    if (stopped) return;
+    if (old !== null && !readAvailable(old)) {
+      close(old, true);
+      old = null;
+    }
+    const inode = statInode(path);
+    if (cur === null) {
+      // The file did not exist at start or vanished without a successor: any new file is all new lines.
+      if (inode !== null) cur = open(path, 0);
+    } else if (inode !== null && inode !== cur.inode) {
+      readAvailable(cur);
+      if (old !== null) close(old, true);
+      old = cur;
+      cur = open(path, 0);
+    } else if (truncated(cur)) {
+      // Truncated in place (copytruncate): the unfinished line will never be completed in this file.
+      if (cur.tail.length > 0 && !cur.skipFirst) deliver(cur.tail);
+      cur.tail = Buffer.alloc(0);
+      cur.mark = Buffer.alloc(0);
+      cur.skipFirst = false;
+      cur.offset = 0;
+    }
+    if (cur !== null) {
+      readAvailable(cur);
+      lastError = '';
+    }
+  }
+
+  function startAt(from: { inode: string; offset: number } | undefined): void {
+    if (from === undefined) {
+      cur = open(path, 'end');
+      return;
+    }
+    const inode = statInode(path);
+    if (inode === from.inode) {
+      cur = open(path, from.offset);
+      return;
+    }
+    // Rotated while we were down. logrotate's first generation keeps the inode: finish it there.
+    const rotated = `${path}.1`;
+    if (statInode(rotated) === from.inode) {
+      old = open(rotated, from.offset);
+    } else {
+      report(`${path} was rotated while the exporter was down and the old file (inode ${from.inode}) is not at ${rotated}: its last lines are not read`);
+    }
+    if (inode !== null) cur = open(path, 0);
+  }
+
+  let finalPosition: SourcePosition | null = null;
+  function currentPosition(): SourcePosition | null {
+    if (cur === null) return finalPosition;
+    return { source: 'file', path, inode: cur.inode, offset: cur.offset - cur.tail.length };
+  }
+
+  return {
+    name: 'file',
+    userspaceKillers: true,
+    start(s) {
+      sink = s;
+      startAt(opts.from);
+      drainNow();
+    },
+    drain: drainNow,
+    up: () => cur !== null && !stopped,
+    position: currentPosition,
+    async stop() {
+      if (stopped) return;
+      drainNow();
+      // Kept for the final save of the state file, which comes after the source has stopped.
+      finalPosition = currentPosition();
+      stopped = true;
+      if (old !== null) close(old, true);
+      // The current file's unfinished line stays unread: the position points at its start.
+      if (cur !== null) close(cur, false);
+      old = null;
+      cur = null;
+    },
+  };
+}

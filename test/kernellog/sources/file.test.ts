@@ -1,0 +1,230 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFileSource } from '../../../src/kernellog/sources/file.js';
+import type { KernelLogSource, RecordSink } from '../../../src/kernellog/sources/source.js';
+
+let dir: string;
+let log: string;
+const sources: KernelLogSource[] = [];
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oom-file-source-'));
+  log = path.join(dir, 'kern.log');
+});
+afterEach(async () => {
+  for (const s of sources.splice(0)) await s.stop();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function line(n: number): string {
+  return `Nov 27 03:00:00 host kernel: [ 12.000001] line ${n}\n`;
+}
+function lines(from: number, to: number): string {
+  let s = '';
+  for (let n = from; n <= to; n++) s += line(n);
+  return s;
+}
+function nums(from: number, to: number): string[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);
+}
+
+function follow(from?: { inode: string; offset: number }) {
+  const got: string[] = [];
+  const errors: string[] = [];
+  const sink: RecordSink = {
+    record: (r, replay) => {
+      expect(replay).toBe(false);
+      got.push(r.message);
+    },
+    lost: () => {
+      throw new Error('a file source cannot know of lost lines');
+    },
+    error: (e) => errors.push(e.message),
+  };
+  const src = createFileSource({ path: log, from });
+  sources.push(src);
+  src.start(sink);
+  return { src, got, errors };
+}
+
+describe('file source', () => {
+  it('starts at the end: lines already there are not read, appended ones are, once', () => {
+    fs.writeFileSync(log, lines(1, 5));
+    const { src, got } = follow();
+    expect(got).toEqual([]);
+    fs.appendFileSync(log, lines(6, 8));
+    src.drain();
+    src.drain();
+    expect(got).toEqual(nums(6, 8));
+    expect(src.up()).toBe(true);
+  });
+
+  it('holds back an unfinished line until its newline arrives, even across a split UTF-8 character', () => {
+    fs.writeFileSync(log, '');
+    const { src, got } = follow();
+    const full = Buffer.from('Nov 27 03:00:00 host kernel: Killed process 7 (Web (Content) ü) total-vm:1kB\n');
+    const cut = full.indexOf(Buffer.from('ü')) + 1; // in the middle of the two bytes of ü
+    fs.appendFileSync(log, full.subarray(0, cut));
+    src.drain();
+    expect(got).toEqual([]);
+    fs.appendFileSync(log, full.subarray(cut));
+    src.drain();
+    expect(got).toEqual(['Killed process 7 (Web (Content) ü) total-vm:1kB']);
+  });
+
+  it('skips the partial line it starts in the middle of', () => {
+    fs.writeFileSync(log, line(1) + 'Nov 27 03:00:00 host kernel: li');
+    const { src, got } = follow();
+    fs.appendFileSync(log, 'ne 2\n' + line(3));
+    src.drain();
+    expect(got).toEqual(['line 3']);
+  });
+
+  it('survives rename rotation: finishes the old inode (also lines written to it late), then reads the new file from 0', () => {
+    fs.writeFileSync(log, lines(1, 2));
+    const { src, got } = follow();
+    fs.appendFileSync(log, lines(3, 4));
+    src.drain();
+    // A syslog daemon keeps its fd on the renamed file until it is told to reopen.
+    const writer = fs.openSync(log, 'a');
+    fs.appendFileSync(log, lines(5, 6));
+    fs.renameSync(log, `${log}.1`);
+    fs.writeSync(writer, lines(7, 7));
+    fs.writeFileSync(log, lines(8, 9));
+    src.drain();
+    fs.writeSync(writer, lines(10, 10));
+    fs.closeSync(writer);
+    fs.appendFileSync(log, lines(11, 11));
+    src.drain();
+    src.drain();
+    src.drain();
+    // Line 10 went into the old file after the new one was read: it comes after 8 and 9, but it comes.
+    expect(got).toHaveLength(9);
+    expect([...got].sort(byNumber)).toEqual(nums(3, 11));
+    expect(got.slice(0, 7)).toEqual(nums(3, 9));
+  });
+
+  it('survives truncation in place (copytruncate): reads the file again from 0', () => {
+    fs.writeFileSync(log, '');
+    const { src, got } = follow();
+    fs.appendFileSync(log, lines(1, 20));
+    src.drain();
+    fs.truncateSync(log, 0);
+    fs.appendFileSync(log, lines(21, 22));
+    src.drain();
+    fs.appendFileSync(log, lines(23, 23));
+    src.drain();
+    expect(got).toEqual(nums(1, 23));
+  });
+
+  it('keeps exact line counts through many rotations and truncations mid-stream', () => {
+    fs.writeFileSync(log, '');
+    const { src, got } = follow();
+    let n = 0;
+    const written: string[] = [];
+    const write = (k: number) => {
+      for (let i = 0; i < k; i++) {
+        n++;
+        fs.appendFileSync(log, line(n));
+        written.push(`line ${n}`);
+      }
+    };
+    for (let round = 0; round < 30; round++) {
+      write(1 + (round % 7));
+      if (round % 5 === 0) src.drain();
+      switch (round % 3) {
+        case 0:
+          // Rename rotation; the old file is still read to its end.
+          fs.renameSync(log, `${log}.1`);
+          fs.writeFileSync(log, '');
+          break;
+        case 1:
+          // copytruncate: everything written so far was read before (the copy holds it for the archive).
+          src.drain();
+          fs.truncateSync(log, 0);
+          break;
+        default:
+          break;
+      }
+      write(round % 4);
+      src.drain();
+    }
+    src.drain();
+    src.drain();
+    expect(got).toEqual(written);
+  });
+
+  it('reports a missing file once, is down, and reads the file from 0 when it appears', () => {
+    const { src, got, errors } = follow();
+    src.drain();
+    src.drain();
+    expect(src.up()).toBe(false);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/ENOENT/);
+    fs.writeFileSync(log, lines(1, 2));
+    src.drain();
+    expect(got).toEqual(nums(1, 2));
+    expect(src.up()).toBe(true);
+  });
+
+  it('resumes at a saved position: lines written while stopped are read exactly once', async () => {
+    fs.writeFileSync(log, lines(1, 3));
+    const first = follow();
+    fs.appendFileSync(log, lines(4, 5) + 'Nov 27 03:00:00 host kernel: unfin');
+    first.src.drain();
+    expect(first.got).toEqual(nums(4, 5));
+    const pos = first.src.position();
+    await first.src.stop();
+    expect(pos?.source).toBe('file');
+    if (pos?.source !== 'file') return;
+    expect(pos.offset).toBe(Buffer.byteLength(lines(1, 5)));
+
+    fs.appendFileSync(log, 'ished\n' + lines(6, 7));
+    const second = follow({ inode: pos.inode, offset: pos.offset });
+    expect(second.got).toEqual(['unfinished', ...nums(6, 7)]);
+  });
+
+  it('resumes across a rotation that happened while stopped, through the .1 file', async () => {
+    fs.writeFileSync(log, lines(1, 3));
+    const first = follow();
+    fs.appendFileSync(log, lines(4, 4));
+    first.src.drain();
+    const pos = first.src.position();
+    await first.src.stop();
+    if (pos?.source !== 'file') throw new Error('no file position');
+
+    fs.appendFileSync(log, lines(5, 6));
+    fs.renameSync(log, `${log}.1`);
+    fs.writeFileSync(log, lines(7, 8));
+    const second = follow({ inode: pos.inode, offset: pos.offset });
+    second.src.drain();
+    expect(second.got).toEqual(nums(5, 8));
+    expect(second.errors).toEqual([]);
+  });
+
+  it('notices a truncation even when the file grew past the old offset again before it looked', () => {
+    fs.writeFileSync(log, '');
+    const { src, got } = follow();
+    fs.appendFileSync(log, lines(1, 3));
+    src.drain();
+    fs.truncateSync(log, 0);
+    fs.appendFileSync(log, lines(4, 9));
+    src.drain();
+    expect(got).toEqual(nums(1, 9));
+  });
+
+  it('resumes at 0 when the file shrank below the saved offset while stopped', () => {
+    fs.writeFileSync(log, lines(1, 9));
+    const inode = String(fs.statSync(log, { bigint: true }).ino);
+    fs.truncateSync(log, 0);
+    fs.appendFileSync(log, lines(10, 11));
+    const { got } = follow({ inode, offset: Buffer.byteLength(lines(1, 9)) });
+    expect(got).toEqual(nums(10, 11));
+  });
+});
+
+function byNumber(a: string, b: string): number {
+  return Number(a.split(' ')[1]) - Number(b.split(' ')[1]);
+}

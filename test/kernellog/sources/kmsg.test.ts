@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createKmsgSource } from '../../../src/kernellog/sources/kmsg.js';
+import type { RecordSink } from '../../../src/kernellog/sources/source.js';
+import type { LogRecord } from '../../../src/kernellog/types.js';
+import { requireRoot } from '../../helpers/root.js';
+import { errno, fakeKmsg, kmsgRecord } from '../fake-kmsg.js';
+
+function collect() {
+  const live: LogRecord[] = [];
+  const replayed: LogRecord[] = [];
+  const errors: Error[] = [];
+  let lost = 0;
+  const sink: RecordSink = {
+    record: (r, replay) => (replay ? replayed : live).push(r),
+    lost: (n) => (lost += n),
+    error: (e) => errors.push(e),
+  };
+  return { sink, live, replayed, errors, lost: () => lost };
+}
+
+// Any openable path: the reads come from the fake.
+const FAKE_PATH = '/dev/null';
+
+describe('kmsg source, scripted reads', () => {
+  it('reads the backlog as context only, then counts records and the loss an EPIPE reveals', () => {
+    const k = fakeKmsg();
+    k.records(10, 14);
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read });
+    const c = collect();
+    src.start(c.sink);
+    expect(c.replayed.map((r) => r.message)).toEqual(['record 10', 'record 11', 'record 12', 'record 13', 'record 14']);
+    expect(c.live).toEqual([]);
+    expect(src.position()).toEqual({ source: 'kmsg', seq: 14 });
+
+    // 15 and 16 are read; then the kernel overwrote 17..19 before the next read: EPIPE, and the next
+    // read returns the oldest record left (20).
+    k.records(15, 16);
+    k.push(errno('EPIPE'));
+    k.records(20, 21);
+    src.drain();
+    expect(c.live.map((r) => r.message)).toEqual(['record 15', 'record 16', 'record 20', 'record 21']);
+    expect(c.lost()).toBe(3);
+    expect(c.errors).toEqual([]);
+    expect(src.up()).toBe(true);
+    expect(src.position()).toEqual({ source: 'kmsg', seq: 21 });
+  });
+
+  it('never delivers a sequence number twice, even if the device repeats one after EPIPE', () => {
+    const k = fakeKmsg();
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read });
+    const c = collect();
+    src.start(c.sink);
+    k.records(1, 3);
+    k.push(errno('EPIPE'));
+    k.records(2, 5);
+    src.drain();
+    expect(c.live.map((r) => r.message)).toEqual(['record 1', 'record 2', 'record 3', 'record 4', 'record 5']);
+    expect(c.lost()).toBe(0);
+  });
+
+  it('counts a gap without EPIPE as lost too', () => {
+    const k = fakeKmsg();
+    k.records(1, 1);
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read });
+    const c = collect();
+    src.start(c.sink);
+    k.records(2, 2);
+    k.records(7, 7);
+    src.drain();
+    expect(c.lost()).toBe(4);
+    expect(c.live).toHaveLength(2);
+  });
+
+  it('resumes after a saved sequence number: older records are context, newer ones count', () => {
+    const k = fakeKmsg();
+    k.records(10, 16);
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read, afterSeq: 12 });
+    const c = collect();
+    src.start(c.sink);
+    expect(c.replayed.map((r) => r.message)).toEqual(['record 10', 'record 11', 'record 12']);
+    expect(c.live.map((r) => r.message)).toEqual(['record 13', 'record 14', 'record 15', 'record 16']);
+    expect(c.lost()).toBe(0);
+  });
+
+  it('counts as lost what was overwritten after the saved sequence number while we were down', () => {
+    const k = fakeKmsg();
+    k.records(10, 12);
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read, afterSeq: 5 });
+    const c = collect();
+    src.start(c.sink);
+    expect(c.lost()).toBe(4);
+    expect(c.live.map((r) => r.message)).toEqual(['record 10', 'record 11', 'record 12']);
+    expect(c.replayed).toEqual([]);
+  });
+
+  it('resuming when nothing new was logged: context only, position unchanged, the next record counts', () => {
+    const k = fakeKmsg();
+    k.records(1, 4);
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read, afterSeq: 4 });
+    const c = collect();
+    src.start(c.sink);
+    expect(c.replayed).toHaveLength(4);
+    expect(src.position()).toEqual({ source: 'kmsg', seq: 4 });
+    k.records(5, 5);
+    src.drain();
+    expect(c.live.map((r) => r.message)).toEqual(['record 5']);
+    expect(c.lost()).toBe(0);
+  });
+
+  it('grows its buffer when the device says EINVAL (record bigger than the buffer)', () => {
+    const k = fakeKmsg();
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read });
+    const c = collect();
+    src.start(c.sink);
+    const big = 'x'.repeat(40_000);
+    k.push(kmsgRecord(1, big), kmsgRecord(2, 'after'));
+    src.drain();
+    expect(c.live.map((r) => r.message.length)).toEqual([40_000, 5]);
+    expect(c.errors).toEqual([]);
+  });
+
+  it('marks records a process wrote (facility >= 1) as not from the kernel', () => {
+    const k = fakeKmsg();
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read });
+    const c = collect();
+    src.start(c.sink);
+    k.push(kmsgRecord(1, 'kernel says', 0, 3), kmsgRecord(2, 'user says', 1, 3), kmsgRecord(3, 'daemon says', 3, 6));
+    src.drain();
+    expect(c.live.map((r) => [r.message, r.fromKernel])).toEqual([
+      ['kernel says', true],
+      ['user says', false],
+      ['daemon says', false],
+    ]);
+    expect(c.live[0]!.uptimeSeconds).toBeCloseTo(5.001, 6);
+  });
+
+  it('stops at an error it cannot handle, reports it and is down', () => {
+    const k = fakeKmsg();
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read });
+    const c = collect();
+    src.start(c.sink);
+    k.records(1, 1);
+    k.push(errno('EIO'));
+    k.records(2, 2);
+    src.drain();
+    expect(c.live).toHaveLength(1);
+    expect(c.errors.map((e) => e.message)).toEqual([expect.stringContaining('EIO')]);
+    expect(src.up()).toBe(false);
+    src.drain();
+    expect(c.live).toHaveLength(1);
+  });
+
+  it('gives up a drain when EPIPE keeps coming, instead of spinning', () => {
+    const k = fakeKmsg();
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read });
+    const c = collect();
+    src.start(c.sink);
+    for (let i = 0; i < 20; i++) k.push(errno('EPIPE'));
+    src.drain();
+    expect(k.pending()).toBeGreaterThan(0);
+    expect(src.up()).toBe(true);
+  });
+
+  it('is down with a clear error when the device cannot be opened', () => {
+    const src = createKmsgSource({ path: '/nonexistent/kmsg' });
+    const c = collect();
+    src.start(c.sink);
+    expect(src.up()).toBe(false);
+    expect(c.errors[0]?.message).toMatch(/opening \/nonexistent\/kmsg: .*ENOENT/);
+  });
+});
+
+describe('kmsg source, real /dev/kmsg', () => {
+  it('starts at the end, reads a line a process writes, and never takes it for the kernel', async (ctx) => {
+    if (!requireRoot()) return ctx.skip();
+    const src = createKmsgSource();
+    const c = collect();
+    src.start(c.sink);
+    expect(src.up()).toBe(true);
+    // The backlog is context only: a booted machine always has some.
+    expect(c.replayed.length).toBeGreaterThan(0);
+    expect(c.live).toEqual([]);
+    const before = src.position();
+    expect(before?.source).toBe('kmsg');
+
+    const marker = `oom-exporter kmsg test ${randomBytes(6).toString('hex')}`;
+    // "<3>" asks for facility 0 (kernel), level 3; the kernel forces facility 1 on anything written here.
+    fs.writeFileSync('/dev/kmsg', `<3>${marker}\n`);
+    src.drain();
+    const mine = c.live.filter((r) => r.message === marker);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.fromKernel).toBe(false);
+    const after = src.position();
+    expect(after?.source === 'kmsg' && before?.source === 'kmsg' && after.seq > before.seq).toBe(true);
+    // Drained: another drain returns at once with nothing (a blocking read would hang this test).
+    const n = c.live.length;
+    src.drain();
+    expect(c.live.filter((r) => r.message === marker)).toHaveLength(1);
+    expect(c.live.length).toBeGreaterThanOrEqual(n);
+    await src.stop();
+    expect(src.up()).toBe(false);
+  });
+});
