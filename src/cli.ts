@@ -44,7 +44,9 @@ async function main(argv: string[]): Promise<number> {
   const collection = await createCollection({ config, log, kills });
 
   if (config.once) {
-    process.stdout.write(await collection.scrape());
+    const lease = await collection.scrape();
+    await new Promise<void>((resolve, reject) => process.stdout.write(lease.body, (err) => (err ? reject(err) : resolve())));
+    lease.release();
     await collection.close();
     return 0;
   }

@@ -27,9 +27,10 @@ export function familyHeader(name: string, help: string, type: 'gauge' | 'counte
 }
 
 /**
- * A growable byte buffer reused from scrape to scrape. The per-process families are written here
- * as bytes instead of as tens of thousands of line strings, which would live just long enough to be
- * promoted to the old generation and then die: that churn, not the live data, set the exporter's RSS.
+ * A growable byte buffer reused from scrape to scrape: the body of a scrape is written into one.
+ * The per-process families go in as bytes instead of as tens of thousands of line strings, which
+ * would live just long enough to be promoted to the old generation and then die, and the body is
+ * served from it without a copy: that churn, not the live data, set the exporter's RSS.
  */
 export class ByteWriter {
   private buf = Buffer.allocUnsafe(64 * 1024);
@@ -39,10 +40,20 @@ export class ByteWriter {
     this.len = 0;
   }
 
+  /** Bytes written so far; truncate(mark) undoes what a failed writer left. */
+  get length(): number {
+    return this.len;
+  }
+
+  truncate(mark: number): void {
+    if (mark < this.len) this.len = mark;
+  }
+
   private ensure(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + extra) size *= 2;
+    // Grow by a quarter more than needed, not by doubling: the buffer is kept from scrape to scrape,
+    // so its slack is resident memory for the exporter's whole life.
+    const size = Math.ceil((this.len + extra) * 1.25);
     const bigger = Buffer.allocUnsafe(size);
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = bigger;

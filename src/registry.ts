@@ -12,17 +12,23 @@ import { cgroupCollector, dockerCollector } from './collectors/cgroup.js';
 import { kernelLogCollector } from './collectors/kernellog.js';
 import type { KillStore } from './kills/store.js';
 import { VERSION } from './version.js';
+import { ByteWriter } from './exposition.js';
 
 /** Every collector, in the order their metrics appear. --collector.NAME / --no-collector.NAME come from here. */
 export const COLLECTORS: readonly CollectorDefinition[] = [processCollector, memoryCollector, vmstatCollector, pressureCollector, kernelLogCollector, cgroupCollector, dockerCollector];
 
-const NEWLINE = Buffer.from('\n');
-
 export const COLLECTOR_FLAGS: readonly CollectorFlag[] = COLLECTORS.map(({ name, defaultEnabled, help }) => ({ name, defaultEnabled, help }));
+
+/** One caller's hold on a scrape body: the bytes stay valid until release(). */
+export interface ScrapeLease {
+  body: Buffer;
+  /** Call once the body is sent (or dropped); the buffer then serves a later scrape. */
+  release(): void;
+}
 
 export interface Collection {
   /** The exposition text of one scrape, UTF-8. Concurrent callers share one collection. */
-  scrape(): Promise<Buffer>;
+  scrape(): Promise<ScrapeLease>;
   contentType: string;
   close(): Promise<void>;
 }
@@ -63,9 +69,37 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
     topN: config.processTopN,
   };
 
-  async function collectOnce(): Promise<Buffer> {
+  // Scrape bodies are written into pooled buffers and served from them without a copy; a buffer goes
+  // back to the pool when every response that shares it has been sent. Two cover a scrape being
+  // served while the next one is collected.
+  const pool: ByteWriter[] = [];
+  const POOL_MAX = 2;
+
+  interface Shared {
+    out: ByteWriter;
+    body: Buffer;
+    holders: number;
+  }
+
+  function lease(shared: Shared): ScrapeLease {
+    shared.holders++;
+    let released = false;
+    return {
+      body: shared.body,
+      release() {
+        if (released) return;
+        released = true;
+        if (--shared.holders === 0 && pool.length < POOL_MAX) pool.push(shared.out);
+      },
+    };
+  }
+
+  async function collectOnce(): Promise<Shared> {
+    const out = pool.pop() ?? new ByteWriter();
+    out.reset();
     let selection: ProcessSelection | undefined;
     const scrape: Scrape = {
+      out,
       processes() {
         if (!selection) {
           const scan = scanner.scan();
@@ -74,36 +108,36 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
         return selection;
       },
     };
-    const rendered: Buffer[] = [];
     for (const { name, collector } of enabled) {
       const start = process.hrtime.bigint();
+      const mark = out.length;
       let ok = 1;
       try {
         await collector.collect(scrape);
-        if (collector.render) rendered.push(collector.render());
       } catch (err) {
+        out.truncate(mark);
         ok = 0;
         log.error('collector failed', { collector: name, err: (err as Error).message });
       }
       duration.set({ collector: name }, Number(process.hrtime.bigint() - start) / 1e9);
       success.set({ collector: name }, ok);
     }
-    const parts: Buffer[] = [Buffer.from(await registry.metrics())];
-    for (const r of rendered) parts.push(NEWLINE, r);
-    if (!config.disableExporterMetrics) parts.push(NEWLINE, Buffer.from(await runtime.metrics()));
-    // One copy: the rendered views are reused by the next scrape while this body may still be sending.
-    return Buffer.concat(parts);
+    // Families order is free in the exposition format: the hand-written ones come first.
+    if (out.length > 0) out.string('\n');
+    out.string(await registry.metrics());
+    if (!config.disableExporterMetrics) out.string('\n' + (await runtime.metrics()));
+    return { out, body: out.view(), holders: 0 };
   }
 
-  let inFlight: Promise<Buffer> | undefined;
+  let inFlight: Promise<Shared> | undefined;
   return {
     contentType: registry.contentType,
-    scrape() {
+    async scrape() {
       // Scrapes that arrive while one is being collected get the same answer: one pass over /proc.
       inFlight ??= collectOnce().finally(() => {
         inFlight = undefined;
       });
-      return inFlight;
+      return lease(await inFlight);
     },
     async close() {
       for (const { collector } of enabled) await collector.close?.();

@@ -2,7 +2,7 @@ import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
-import type { Collection } from './registry.js';
+import type { Collection, ScrapeLease } from './registry.js';
 import type { Logger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -48,9 +48,9 @@ export function buildServer({ config, collection, log }: ServerOptions): Fastify
   });
 
   app.get(config.telemetryPath, async (req, reply) => {
-    let body: Buffer;
+    let lease: ScrapeLease;
     try {
-      body = await collection.scrape();
+      lease = await collection.scrape();
     } catch (err) {
       log.error('scrape failed', { err: (err as Error).message });
       return reply.code(500).type('text/plain; charset=utf-8').send(`scrape failed: ${(err as Error).message}\n`);
@@ -58,10 +58,18 @@ export function buildServer({ config, collection, log }: ServerOptions): Fastify
     reply.type(collection.contentType).header('cache-control', 'no-store');
     const accept = String(req.headers['accept-encoding'] ?? '');
     if (/\bgzip\b/.test(accept)) {
+      let zipped: Buffer;
+      try {
+        zipped = await gzipAsync(lease.body);
+      } finally {
+        lease.release();
+      }
       reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
-      return reply.send(await gzipAsync(body));
+      return reply.send(zipped);
     }
-    return reply.send(body);
+    // The body is the pooled buffer itself: hand it back only once the socket is done with it.
+    reply.raw.once('close', () => lease.release());
+    return reply.send(lease.body);
   });
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(landingPage(config)));

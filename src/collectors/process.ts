@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import { ByteWriter, escapeLabelValue, familyHeader } from '../exposition.js';
+import { escapeLabelValue, familyHeader } from '../exposition.js';
 import type { ProcessSample } from '../procfs/processes.js';
 import type { CollectorDefinition } from './types.js';
 
@@ -45,7 +45,6 @@ export const processCollector: CollectorDefinition = {
     // Updated in place (see procfs/processes.ts): stale PIDs are dropped after each render.
     const labelCache = new Map<number, LabelEntry>();
     let generation = 0;
-    const out = new ByteWriter();
     const names = FAMILIES.map((f) => Buffer.from(f.name));
 
     return {
@@ -68,7 +67,7 @@ export const processCollector: CollectorDefinition = {
         });
         for (const [pid, e] of labelCache) if (e.seen !== gen) labelCache.delete(pid);
 
-        out.reset();
+        const out = scrape.out;
         FAMILIES.forEach((f, fi) => {
           out.bytes(f.header);
           const name = names[fi] as Buffer;
@@ -81,7 +80,6 @@ export const processCollector: CollectorDefinition = {
           });
         });
       },
-      render: () => out.view(),
     };
   },
 };

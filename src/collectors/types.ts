@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { ByteWriter } from '../exposition.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ProcessSample } from '../procfs/processes.js';
@@ -8,6 +9,12 @@ import type { KillStore } from '../kills/store.js';
 export interface Scrape {
   /** The one pass over /proc of this scrape, with the --process.* selection applied. */
   processes(): ProcessSelection;
+  /**
+   * The body of this scrape. Collectors of hot, high-cardinality families write exposition text here
+   * themselves; the prom-client registry's text is appended after all collectors ran. What a
+   * collector wrote is removed again if it then throws.
+   */
+  out: ByteWriter;
 }
 
 export interface ProcessSelection {
@@ -29,12 +36,6 @@ export interface CollectorEnv {
 /** One collector has one job: read, convert, set its metrics. Throwing marks only it as failed. */
 export interface Collector {
   collect(scrape: Scrape): void | Promise<void>;
-  /**
-   * Exposition text of families the collector renders itself (hot, high-cardinality ones), served
-   * after the prom-client registry's. Called after collect() of the same scrape succeeded; the
-   * bytes need only stay valid until the next collect().
-   */
-  render?(): Buffer;
   /** Releases timers, file descriptors, child processes. */
   close?(): void | Promise<void>;
 }

@@ -1,3 +1,4 @@
+import { ByteWriter } from '../../src/exposition.js';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +22,7 @@ async function collectOn(kind: string, processes: ProcessSample[], killCgroups: 
   const config = parseConfig([`--path.procfs=${FIX}/${kind}/proc`, `--path.sysfs=${FIX}/${kind}/sys`, ...extraArgs], []);
   const kills: KillStore = { record() {}, series: () => [], recent: () => [], cgroups: () => new Set(killCgroups) };
   const collector = await cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
-  const scrape: Scrape = { processes: () => ({ visible: processes.length, exported: processes }) };
+  const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: processes.length, exported: processes }) };
   await collector.collect(scrape);
   return parseMetrics(await registry.metrics());
 }
@@ -110,7 +111,7 @@ describe('series of cgroups that no process holds any more', () => {
     const kills: KillStore = { record() {}, series: () => [], recent: () => [], cgroups: () => new Set() };
     const collector = await cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
     let procs = [proc(1, NGINX)];
-    const scrape: Scrape = { processes: () => ({ visible: procs.length, exported: procs }) };
+    const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: procs.length, exported: procs }) };
     await collector.collect(scrape);
     expect(one(parseMetrics(await registry.metrics()), 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toBe(12582912);
     procs = [proc(2, CRI)];

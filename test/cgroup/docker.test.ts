@@ -1,3 +1,4 @@
+import { ByteWriter } from '../../src/exposition.js';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -80,7 +81,7 @@ describe('--collector.docker', () => {
     const c = controlledList();
     const collectors = [await cgroupCollector.create(env)];
     if (config.collectors.get('docker')) collectors.push(await makeDockerCollector(c.list).create(env));
-    const scrape: Scrape = { processes: () => ({ visible: 0, exported: [] }) };
+    const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: 0, exported: [] }) };
     return {
       c,
       async scrape() {

@@ -1,3 +1,4 @@
+import { ByteWriter } from '../../src/exposition.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -80,7 +81,7 @@ function collectorOn(pids: number[], killCgroups: string[]) {
   return {
     async scrape() {
       const exported = scanner.scan().processes.filter((p) => pids.includes(p.pid));
-      const scrape: Scrape = { processes: () => ({ visible: exported.length, exported }) };
+      const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: exported.length, exported }) };
       await (await collector).collect(scrape);
       return { exported, samples: parseMetrics(await registry.metrics()) };
     },
