@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { parseLine } from '../../src/kernellog/envelope.js';
+import type { LogRecord } from '../../src/kernellog/types.js';
+
+// "Now" for lines without a year: 2026-11-27 12:00 local time.
+const NOW = new Date(2026, 10, 27, 12, 0, 0).getTime();
+/** RFC 3164 and dmesg -T stamps are the reading machine's local time. */
+const local = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): string =>
+  new Date(y, mo - 1, d, h, mi, s, ms).toISOString();
+
+const KILL =
+  'Out of memory: Killed process 1440763 (perl) total-vm:87033376kB, anon-rss:60356340kB, file-rss:0kB, shmem-rss:0kB, UID:21417 pgtables:169956kB oom_score_adj:0';
+
+function rec(message: string, fields: Partial<LogRecord> = {}): LogRecord {
+  return { message, fromKernel: true, identifier: null, time: null, uptimeSeconds: null, ...fields };
+}
+
+describe('parseLine: envelopes', () => {
+  it.each<[string, string, LogRecord | null]>([
+    // Real lines (sources in test/fixtures/kernellog/SOURCES.md); synthetic ones say so.
+    [
+      'raw /dev/kmsg record (this machine)',
+      '3,423,1298497674,-;Memory cgroup out of memory: Killed process 1928 (oom (test) 1) total-vm:82536kB',
+      rec('Memory cgroup out of memory: Killed process 1928 (oom (test) 1) total-vm:82536kB', { uptimeSeconds: 1298.497674 }),
+    ],
+    ['raw /dev/kmsg record written by a process (synthetic)', '12,7,100,-;Killed process 1 (x) total-vm:1kB', rec('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 0.0001 })],
+    ['kmsg continuation line', ' SUBSYSTEM=virtio', null],
+    ['dmesg (reportportal/kubernetes#203)', `[ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
+    ['dmesg -d (synthetic)', `[ 7063.247407 <    0.000003>] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
+    ['dmesg -r (synthetic)', `<3>[ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
+    ['dmesg -r, user facility (synthetic)', `<14>[   12.5] earlyoom[1]: hello`, rec('earlyoom[1]: hello', { fromKernel: false, uptimeSeconds: 12.5 })],
+    ['dmesg -x (synthetic)', `kern  :err   : [ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
+    ['dmesg -x, user facility (synthetic)', `user  :warn  : [   12.5] Killed process 1 (x) total-vm:1kB`, rec('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 12.5 })],
+    ['dmesg -x -T (synthetic)', `kern  :err   : [Fri Nov 21 14:22:56 2025] ${KILL}`, rec(KILL, { time: local(2025, 11, 21, 14, 22, 56) })],
+    ['dmesg -T (inducer/relate#1383)', `[Fri Nov 21 14:22:56 2025] ${KILL}`, rec(KILL, { time: local(2025, 11, 21, 14, 22, 56) })],
+    ['dmesg -T, space-padded day (inducer/relate#1383)', '[Mon Dec  8 17:51:31 2025] Call Trace:', rec('Call Trace:', { time: local(2025, 12, 8, 17, 51, 31) })],
+    ['dmesg -e delta (synthetic)', `[  +0.007186] ${KILL}`, rec(KILL)],
+    ['dmesg -e minute (synthetic)', `[Nov 7 00:05] ${KILL}`, rec(KILL, { time: local(2026, 11, 7, 0, 5, 0) })],
+    [
+      'dmesg --time-format iso (equinor/ert#7797)',
+      `2024-04-29T14:55:41,679700+02:00 ${KILL}`,
+      rec(KILL, { time: '2024-04-29T12:55:41.679Z' }),
+    ],
+    [
+      'syslog RFC 3339 (synthetic, rsyslog default template)',
+      `2026-02-08T00:40:07.136582+00:00 host kernel: ${KILL}`,
+      rec(KILL, { identifier: 'kernel', time: '2026-02-08T00:40:07.136Z' }),
+    ],
+    [
+      'journalctl short-iso (synthetic)',
+      '2026-02-08T00:40:07+0100 host systemd-oomd[62078]: Killed /a.scope due to memory pressure for /b being 1% > 0% for > 1s with reclaim activity',
+      rec('Killed /a.scope due to memory pressure for /b being 1% > 0% for > 1s with reclaim activity', {
+        fromKernel: false,
+        identifier: 'systemd-oomd',
+        time: '2026-02-07T23:40:07.000Z',
+      }),
+    ],
+    [
+      'syslog RFC 3164 with [uptime] (cPanelSSP/SSP#76)',
+      'Mar  2 17:35:10 server1 kernel: [2858609.598568] Killed process 11726, UID 498, (mysqld) total-vm:7823732kB',
+      rec('Killed process 11726, UID 498, (mysqld) total-vm:7823732kB', {
+        identifier: 'kernel',
+        time: local(2026, 3, 2, 17, 35, 10),
+        uptimeSeconds: 2858609.598568,
+      }),
+    ],
+    [
+      'journalctl short (NixOS/nixpkgs#435587)',
+      `Aug 20 13:44:01 kinga kernel: ${KILL}`,
+      rec(KILL, { identifier: 'kernel', time: local(2026, 8, 20, 13, 44, 1) }),
+    ],
+    [
+      'journalctl short-precise (synthetic)',
+      `Aug 20 13:44:01.123456 kinga kernel: ${KILL}`,
+      rec(KILL, { identifier: 'kernel', time: local(2026, 8, 20, 13, 44, 1, 123) }),
+    ],
+    [
+      'journalctl short, Russian month (rfjakob/earlyoom#121)',
+      'апр 28 01:23:30 PC kernel: Out of memory: Kill process 27541 (bash) score 572 or sacrifice child',
+      rec('Out of memory: Kill process 27541 (bash) score 572 or sacrifice child', { identifier: 'kernel', time: local(2026, 4, 28, 1, 23, 30) }),
+    ],
+    [
+      'journalctl short, French month, no host (systemd/systemd#32304)',
+      'avril 16 21:08:50 systemd-oomd[93234]: Considered 97 cgroups for killing, top candidates were:',
+      rec('Considered 97 cgroups for killing, top candidates were:', {
+        fromKernel: false,
+        identifier: 'systemd-oomd',
+        time: local(2026, 4, 16, 21, 8, 50),
+      }),
+    ],
+    [
+      'journalctl short, unknown month word (synthetic)',
+      'Xyz 16 21:08:50 host kernel: hello',
+      rec('hello', { identifier: 'kernel' }),
+    ],
+    [
+      'journalctl short, no host (rfjakob/earlyoom#354)',
+      'Nov 12 17:08:37 earlyoom[1295]: process 906175 did not exit',
+      rec('process 906175 did not exit', { fromKernel: false, identifier: 'earlyoom', time: local(2026, 11, 12, 17, 8, 37) }),
+    ],
+    [
+      'syslog, numeric host (systemd/systemd#6966)',
+      'Aug 18 03:19:11 169 kernel: Killed process 7748 (python) total-vm:12907828kB',
+      rec('Killed process 7748 (python) total-vm:12907828kB', { identifier: 'kernel', time: local(2026, 8, 18, 3, 19, 11) }),
+    ],
+    ['bare text (google/cadvisor oomparser_test.go)', 'Task in /mem2 killed as a result of limit of /mem2', rec('Task in /mem2 killed as a result of limit of /mem2')],
+    ['bare call-trace line', ' [<ffffffff81720bf6>] dump_stack+0x45/0x56', rec(' [<ffffffff81720bf6>] dump_stack+0x45/0x56')],
+    ['bare task-list row', '[ 1381]     0  1381   530382     5191 gunpowder-memho', rec('[ 1381]     0  1381   530382     5191 gunpowder-memho')],
+    ['bare line starting with digits', '204 total pagecache pages', rec('204 total pagecache pages')],
+    ['CRLF line end', `[ 1.5] ${KILL}\r`, rec(KILL, { uptimeSeconds: 1.5 })],
+    ['empty line', '', null],
+  ])('%s', (_name, line, expected) => {
+    expect(parseLine(line, NOW)).toEqual(expected);
+  });
+
+  it('delegates journalctl -o json lines to parseJournalJson', () => {
+    const line = JSON.stringify({ MESSAGE: KILL, _TRANSPORT: 'kernel', SYSLOG_IDENTIFIER: 'kernel', _SOURCE_MONOTONIC_TIMESTAMP: '7063247407' });
+    expect(parseLine(line, NOW)).toEqual(rec(KILL, { identifier: 'kernel', uptimeSeconds: 7063.247407 }));
+    // A brace that is not JSON is kept as text rather than dropped.
+    expect(parseLine('{not json', NOW)).toEqual(rec('{not json'));
+  });
+
+  it('gives a line without a year the year that keeps it out of the future', () => {
+    const jan2 = new Date(2027, 0, 2, 10, 0, 0).getTime();
+    expect(parseLine('Dec 31 23:59:59 h kernel: x', jan2)?.time).toBe(local(2026, 12, 31, 23, 59, 59));
+    expect(parseLine('Jan  2 09:00:00 h kernel: x', jan2)?.time).toBe(local(2027, 1, 2, 9, 0, 0));
+    // Clock skew of less than a day still reads as this year.
+    expect(parseLine('Jan  2 18:00:00 h kernel: x', jan2)?.time).toBe(local(2027, 1, 2, 18, 0, 0));
+  });
+
+  it('does not reuse a cached stamp across different "now" values', () => {
+    const a = new Date(2026, 5, 1).getTime();
+    const b = new Date(2027, 5, 1).getTime();
+    expect(parseLine('Mar  1 00:00:00 h kernel: x', a)?.time).toBe(local(2026, 3, 1, 0, 0, 0));
+    expect(parseLine('Mar  1 00:00:00 h kernel: y', b)?.time).toBe(local(2027, 3, 1, 0, 0, 0));
+  });
+
+  it('rejects impossible dates instead of rolling them over', () => {
+    expect(parseLine('Feb 31 10:00:00 h kernel: x', NOW)?.time).toBeNull();
+    expect(parseLine('[Thu Feb 31 00:05:15 2017] x', NOW)?.time).toBeNull();
+  });
+
+  it('keeps a syslog line whose tag cannot be read as bare text, so nothing is attributed to a wrong sender', () => {
+    const line = 'Mar  9 18:14:14 host last message repeated 3 times';
+    expect(parseLine(line, NOW)).toEqual(rec(line));
+  });
+});

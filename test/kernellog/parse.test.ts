@@ -1,0 +1,590 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseLine } from '../../src/kernellog/envelope.js';
+import { constraintLabel, createOomParser, parseKills } from '../../src/kernellog/parse.js';
+import type { LogRecord, OomKill } from '../../src/kernellog/types.js';
+
+const NOW = new Date(2026, 10, 27, 12, 0, 0).getTime();
+const local = (y: number, mo: number, d: number, h: number, mi: number, s: number): string => new Date(y, mo - 1, d, h, mi, s).toISOString();
+const KB = 1024;
+
+function fixture(name: string): string[] {
+  return readFileSync(new URL(`../fixtures/kernellog/${name}`, import.meta.url), 'utf8').split('\n');
+}
+
+/** A complete OomKill: every field the test does not name must be null. */
+function kill(f: Partial<OomKill>): OomKill {
+  return {
+    killer: 'kernel',
+    pid: null,
+    comm: null,
+    uid: null,
+    constraint: null,
+    memcg: null,
+    oomMemcg: null,
+    invoker: null,
+    totalVmBytes: null,
+    anonRssBytes: null,
+    fileRssBytes: null,
+    shmemRssBytes: null,
+    pgtablesBytes: null,
+    oomScoreAdj: null,
+    time: null,
+    uptimeSeconds: null,
+    ...f,
+  };
+}
+
+function kernel(message: string, f: Partial<LogRecord> = {}): LogRecord {
+  return { message, fromKernel: true, identifier: null, time: null, uptimeSeconds: null, ...f };
+}
+
+function pushAll(records: LogRecord[]): OomKill[] {
+  const p = createOomParser();
+  return records.map((r) => p.push(r)).filter((k): k is OomKill => k !== null);
+}
+
+const kills = (name: string): OomKill[] => parseKills(fixture(name), NOW);
+
+describe('real OOM reports, one fixture per source (see test/fixtures/kernellog/SOURCES.md)', () => {
+  it('6.18 memcg v1 kill of "oom (test) 1" read from /dev/kmsg on this machine', () => {
+    const k = kills('kmsg-memcg-v1-6.18.txt');
+    expect(k).toEqual([
+      kill({
+        pid: 1928,
+        comm: 'oom (test) 1',
+        uid: 0,
+        constraint: 'CONSTRAINT_MEMCG',
+        memcg: '/oomprobe',
+        oomMemcg: '/oomprobe',
+        invoker: 'oom (test) 1',
+        totalVmBytes: 82536 * KB,
+        anonRssBytes: 72320 * KB,
+        fileRssBytes: 6808 * KB,
+        shmemRssBytes: 0,
+        pgtablesBytes: 196 * KB,
+        oomScoreAdj: 0,
+        uptimeSeconds: 1298.497674,
+      }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('memcg');
+  });
+
+  it('3.13 memcg (cadvisor): "Task in" gives memcg and oomMemcg, header the invoker', () => {
+    expect(kills('bare-cadvisor-3.13-memcg.txt')).toEqual([
+      kill({
+        pid: 13536,
+        comm: 'memorymonster',
+        memcg: '/mem2',
+        oomMemcg: '/mem2',
+        invoker: 'memorymonster',
+        totalVmBytes: 33558652 * KB,
+        anonRssBytes: 920 * KB,
+        fileRssBytes: 452 * KB,
+      }),
+    ]);
+  });
+
+  it('3.13 global (cadvisor): no memcg; the unprefixed Killed line is labelled by the choice line before it', () => {
+    const k = kills('bare-cadvisor-3.13-global.txt');
+    expect(k).toEqual([
+      kill({ pid: 1532, comm: 'badsysprogram', invoker: 'badsysprogram', totalVmBytes: 1641388 * KB, anonRssBytes: 1595164 * KB, fileRssBytes: 76 * KB }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('global');
+  });
+
+  it('4.8 docker memcg (cadvisor): two reports, each with its own context, shmem-rss present', () => {
+    const a = '/docker/2e088fe462e25e60be1dafafe2c05c47bda1a97978648d10ad2b7484fc0b8f50';
+    const b = '/docker/6c6fcab8562fd3150854986b78552c732f234fd405b624207b8843528a145e70';
+    expect(kills('bare-cadvisor-4.8-docker.txt')).toEqual([
+      kill({ pid: 1381, comm: 'gunpowder-memho', memcg: a, oomMemcg: a, invoker: 'gunpowder-memho', totalVmBytes: 2121528 * KB, anonRssBytes: 18624 * KB, fileRssBytes: 2140 * KB, shmemRssBytes: 0 }),
+      kill({ pid: 1667, comm: 'gunpowder-memho', memcg: b, oomMemcg: b, invoker: 'gunpowder-memho', totalVmBytes: 843576 * KB, anonRssBytes: 248180 * KB, fileRssBytes: 2048 * KB, shmemRssBytes: 0 }),
+    ]);
+  });
+
+  it('5.x global with summary, dmesg --time-format iso (equinor/ert#7797)', () => {
+    const k = kills('dmesg-iso-ert7797.txt');
+    expect(k).toEqual([
+      kill({
+        pid: 1440763,
+        comm: 'perl',
+        uid: 21417,
+        constraint: 'CONSTRAINT_NONE',
+        memcg: '/user.slice/user-21417.slice/user@21417.service',
+        invoker: 'pool',
+        totalVmBytes: 87033376 * KB,
+        anonRssBytes: 60356340 * KB,
+        fileRssBytes: 0,
+        shmemRssBytes: 0,
+        pgtablesBytes: 169956 * KB,
+        oomScoreAdj: 0,
+        time: '2024-04-29T12:55:41.679Z',
+      }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('global');
+  });
+
+  it('CONSTRAINT_CPUSET (LKML report on 5.8): constraint, task_memcg and the invoker with brackets in its name', () => {
+    const k = kills('bare-lkml-cpuset-5.8.txt');
+    expect(k).toEqual([
+      kill({
+        pid: 4100,
+        comm: 'containerd',
+        uid: 0,
+        constraint: 'CONSTRAINT_CPUSET',
+        memcg: '/system.slice/containerd.service',
+        invoker: 'runc:[2:INIT]',
+        totalVmBytes: 4077036 * KB,
+        anonRssBytes: 51184 * KB,
+        fileRssBytes: 26016 * KB,
+        shmemRssBytes: 0,
+        pgtablesBytes: 676 * KB,
+        oomScoreAdj: 0,
+      }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('cpuset');
+  });
+
+  it('CONSTRAINT_MEMORY_POLICY (LKML patch output): the header was not in the excerpt, so no invoker', () => {
+    const k = kills('dmesg-lkml-mempolicy.txt');
+    expect(k).toEqual([
+      kill({
+        pid: 13135,
+        comm: 'a.out',
+        uid: 0,
+        constraint: 'CONSTRAINT_MEMORY_POLICY',
+        memcg: '/user.slice/user-0.slice/session-3.scope',
+        totalVmBytes: 3148072 * KB,
+        anonRssBytes: 2697304 * KB,
+        fileRssBytes: 1360 * KB,
+        shmemRssBytes: 0,
+        pgtablesBytes: 5312 * KB,
+        oomScoreAdj: 0,
+        uptimeSeconds: 1471.742583,
+      }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('mempolicy');
+  });
+
+  it('RHEL 6 "Killed process P, UID U, (COMM)" in a syslog file with [uptime] (cPanelSSP/SSP#76)', () => {
+    expect(kills('syslog-rhel6-cpanelssp76.txt')).toEqual([
+      kill({
+        pid: 11726,
+        comm: 'mysqld',
+        uid: 498,
+        totalVmBytes: 7823732 * KB,
+        anonRssBytes: 2539268 * KB,
+        fileRssBytes: 768 * KB,
+        time: local(2026, 3, 2, 17, 35, 10),
+        uptimeSeconds: 2858609.598568,
+      }),
+    ]);
+  });
+
+  it('RHEL 6 with oom_kill_allocating_task; the next report\'s header alone adds nothing (CentOS 6.6 notes)', () => {
+    const k = kills('syslog-rhel6-allocating-task-centos66.txt');
+    expect(k).toEqual([
+      kill({ pid: 6608, comm: 'top', uid: 500, totalVmBytes: 15028 * KB, anonRssBytes: 308 * KB, fileRssBytes: 4 * KB, time: local(2026, 3, 8, 11, 35, 4) }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('global');
+  });
+
+  it('RHEL 7 "Killed process P (COMM), UID U," after memcg choice lines (linux-test-project/ltp#1080)', () => {
+    const k = kills('syslog-rhel7-ltp1080.txt');
+    expect(k.map((x) => x.pid)).toEqual([42452, 42453, 42474, 42471, 42468]);
+    expect(k[1]).toEqual(
+      kill({
+        pid: 42453,
+        comm: 'memcg_test_1',
+        uid: 0,
+        totalVmBytes: 7296 * KB,
+        anonRssBytes: 96 * KB,
+        fileRssBytes: 164 * KB,
+        shmemRssBytes: 0,
+        time: local(2026, 8, 16, 20, 29, 54),
+      }),
+    );
+    // The first Killed line had no choice line before it in the excerpt: unknown, not guessed.
+    expect(k.map(constraintLabel)).toEqual(['', 'memcg', 'memcg', 'memcg', 'memcg']);
+  });
+
+  it('RHEL 7 kills without any other report line are each counted (kubernetes/kubernetes#50632)', () => {
+    const k = kills('syslog-rhel7-kubernetes50632.txt');
+    expect(k).toHaveLength(8);
+    expect(k[0]).toEqual(
+      kill({
+        pid: 799153,
+        comm: 'node',
+        uid: 1000,
+        totalVmBytes: 606096 * KB,
+        anonRssBytes: 68308 * KB,
+        fileRssBytes: 13648 * KB,
+        shmemRssBytes: 0,
+        time: local(2025, 11, 30, 10, 16, 57),
+      }),
+    );
+  });
+
+  it('6.16 dmesg -T: the kill, then the next report\'s header alone (inducer/relate#1383)', () => {
+    expect(kills('dmesg-T-relate1383.txt')).toEqual([
+      kill({
+        pid: 3581527,
+        comm: 'uwsgi',
+        uid: 33,
+        totalVmBytes: 517892 * KB,
+        anonRssBytes: 263092 * KB,
+        fileRssBytes: 29128 * KB,
+        shmemRssBytes: 0,
+        pgtablesBytes: 740 * KB,
+        oomScoreAdj: 0,
+        time: local(2025, 11, 21, 14, 22, 56),
+      }),
+    ]);
+  });
+
+  it('5.4 memcg kill whose header was rate-limited, next header alone (reportportal/kubernetes#203)', () => {
+    const k = kills('dmesg-reportportal203.txt');
+    expect(k).toEqual([
+      kill({
+        pid: 63214,
+        comm: 'uwsgi',
+        uid: 0,
+        totalVmBytes: 3149468 * KB,
+        anonRssBytes: 164992 * KB,
+        fileRssBytes: 52176 * KB,
+        shmemRssBytes: 92 * KB,
+        pgtablesBytes: 1372 * KB,
+        oomScoreAdj: 986,
+        uptimeSeconds: 7063.247407,
+      }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('memcg');
+  });
+
+  it('COMM in parentheses, "(resolved)", in a syslog file (docker/for-linux#1001)', () => {
+    const k = kills('syslog-dockerforlinux1001.txt');
+    expect(k.map((x) => [x.pid, x.comm])).toEqual([
+      [15784, 'python3'],
+      [15925, '(resolved)'],
+      [15783, 'python3'],
+      [15934, '(resolved)'],
+    ]);
+    expect(k[1]).toEqual(
+      kill({
+        pid: 15925,
+        comm: '(resolved)',
+        totalVmBytes: 168424 * KB,
+        anonRssBytes: 4064 * KB,
+        fileRssBytes: 3584 * KB,
+        shmemRssBytes: 0,
+        time: local(2026, 5, 15, 23, 9, 30),
+        uptimeSeconds: 518.061172,
+      }),
+    );
+  });
+
+  it('negative oom_score_adj, seven kills in one burst (kubernetes-sigs/aws-efs-csi-driver#1218)', () => {
+    const k = kills('dmesg-efscsi1218.txt');
+    expect(k).toHaveLength(7);
+    expect(k.every((x) => x.oomScoreAdj === -997 && constraintLabel(x) === 'memcg')).toBe(true);
+  });
+
+  it('sacrifice child: "Kill process 6344 (sh)" then "Killed process 6345 (sleep)" counts the child once (linux-mm, oom_kill_allocating_task)', () => {
+    const k = kills('syslog-lkml-allocating-task-zeno.txt');
+    expect(k).toEqual([kill({ pid: 6345, comm: 'sleep', totalVmBytes: 1736 * KB, anonRssBytes: 44 * KB, fileRssBytes: 200 * KB, time: local(2026, 1, 12, 11, 4, 25) })]);
+    expect(constraintLabel(k[0]!)).toBe('global');
+  });
+
+  it('sacrifice child on 3.19 (CentOS notes)', () => {
+    expect(kills('syslog-3.19-sacrifice-child.txt').map((x) => [x.pid, x.comm])).toEqual([[9787, 'ruby']]);
+  });
+
+  it.each([
+    ['journalctl-pandora49.txt', [[27438, 'R']]],
+    ['journalctl-nixpkgs435587.txt', [[1055041, 'nix-env']]],
+    ['journalctl-ru-earlyoom121.txt', [[27541, 'bash']]],
+    ['syslog-systemd6966.txt', [[7748, 'python']]],
+    ['bare-npd-oom_kill.txt', [[1012, 'heapster']]],
+    ['bare-lkml-allocating-task-trinity.txt', [[3477, 'trinity-c159']]],
+  ])('%s: the kills and nothing else', (name, expected) => {
+    expect(kills(name).map((x) => [x.pid, x.comm])).toEqual(expected);
+  });
+
+  it.each([
+    'syslog-coreclr16503.txt',
+    'syslog-earlyoom151.txt',
+    'journalctl-dpservice74.txt',
+    'dmesg-microk8s3984.txt',
+    'bare-gpud70.txt',
+    'journal-systemd40208.txt',
+    'dmesg-archlinuxarm1308.txt',
+    'journalctl-harvester2419.txt',
+    'dmesg-T-moby15905-rhel7.txt',
+    // earlyoom's stdout has no identifier: nothing ties it to earlyoom.
+    'stdout-earlyoom121.txt',
+    'stdout-earlyoom88.txt',
+    // journalctl -o short-monotonic is not a supported envelope: read as dmesg, it is kernel text.
+    'journal-short-monotonic-systemd42321.txt',
+  ])('%s: report lines without a kill line count nothing', (name) => {
+    expect(kills(name)).toEqual([]);
+  });
+});
+
+describe('userspace killers', () => {
+  it('earlyoom, current format with oom_score and the cmdline (rfjakob/earlyoom#344)', () => {
+    expect(kills('journalctl-earlyoom344.txt')).toEqual([
+      kill({ killer: 'earlyoom', pid: 1024668, comm: 'Web Content', uid: 1000, time: local(2026, 8, 4, 23, 41, 26) }),
+    ]);
+  });
+
+  it('earlyoom with badness (rfjakob/earlyoom#309)', () => {
+    expect(kills('journalctl-earlyoom309.txt').map((k) => [k.killer, k.pid, k.comm, k.uid])).toEqual([
+      ['earlyoom', 29410, 'cluster', 1000],
+      ['earlyoom', 11567, 'electron', 1000],
+    ]);
+  });
+
+  it('earlyoom retrying the same victim is one kill (rfjakob/earlyoom#354)', () => {
+    expect(kills('journalctl-earlyoom354.txt').map((k) => [k.pid, k.comm])).toEqual([[906175, 'java']]);
+  });
+
+  it.each([
+    // rfjakob/earlyoom#121 and #88 (stdout, here as journald would deliver it), earlyoom#131, kill.c's format string.
+    ['killing process 27541 "bash" with signal 15: badness 550, VmRSS 7609 MiB', 27541, 'bash', null, null],
+    ["Killing process 'bash' with signal 15, pid: 5874, badness: 538, VmRSS: 3160 MiB", 5874, 'bash', null, null],
+    ['sending SIGTERM to process 12006 "python3": badness 209, VmRSS 2891 MiB', 12006, 'python3', null, null],
+    ['sending SIGKILL to process 7 uid 0 "a": b": oom_score 5, oom_score_adj -100, VmRSS 1 MiB, cmdline "x\\": oom_score 9"', 7, 'a": b', 0, -100],
+  ])('earlyoom line %j', (message, pid, comm, uid, adj) => {
+    const got = pushAll([{ message, fromKernel: false, identifier: 'earlyoom', time: null, uptimeSeconds: null }]);
+    expect(got).toEqual([kill({ killer: 'earlyoom', pid, comm, uid, oomScoreAdj: adj })]);
+  });
+
+  it('systemd-oomd "Killed ... due to memory pressure", and the unit echo is not another kill (systemd/systemd#23606)', () => {
+    const k = kills('journalctl-oomd23606.txt');
+    expect(k).toEqual([
+      kill({
+        killer: 'systemd-oomd',
+        memcg: '/user.slice/user-1001.slice/user@1001.service/app.slice/app-org.gnome.Terminal.slice/vte-spawn-dbb4a75e-031f-480d-924b-5de5af7579d2.scope',
+        time: local(2025, 12, 18, 19, 34, 56),
+      }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('');
+  });
+
+  it('systemd-oomd, journal line cut by the pager (systemd/systemd#20690)', () => {
+    expect(kills('journalctl-oomd20690.txt').map((k) => k.memcg)).toEqual([
+      '/testsuite.slice/testsuite-55.slice/testsuite-55-workload.slice/testsuite-55-testbloat.service',
+    ]);
+  });
+
+  it.each([
+    // oomd-manager.c format strings, older and newer wording.
+    ['Killed /system.slice/a.service due to swap used (2000000) / total (2097148) being more than 90.00%', '/system.slice/a.service'],
+    [
+      'Marked /system.slice/systemd-journald.service for killing due to memory pressure for /system.slice being 85.03% > 80.00% for > 2s with reclaim activity',
+      '/system.slice/systemd-journald.service',
+    ],
+    ['Marked /user.slice/b.scope for killing due to memory used (10) / total (11) and swap used (5) / total (6) being more than 90.00%', '/user.slice/b.scope'],
+  ])('systemd-oomd line %j', (message, memcg) => {
+    expect(pushAll([{ message, fromKernel: false, identifier: 'systemd-oomd', time: null, uptimeSeconds: null }])).toEqual([kill({ killer: 'systemd-oomd', memcg })]);
+  });
+
+  it('counts userspace kill lines only from their own sender, never from the kernel or another process', () => {
+    const earlyoom = 'sending SIGTERM to process 1 uid 0 "x": oom_score 1, VmRSS 1 MiB';
+    const oomd = 'Killed /a.scope due to memory pressure for /b being 1% > 0% for > 1s with reclaim activity';
+    expect(
+      pushAll([
+        kernel(earlyoom),
+        kernel(oomd),
+        { message: earlyoom, fromKernel: false, identifier: 'systemd-oomd', time: null, uptimeSeconds: null },
+        { message: oomd, fromKernel: false, identifier: 'earlyoom', time: null, uptimeSeconds: null },
+        { message: earlyoom, fromKernel: false, identifier: 'evil', time: null, uptimeSeconds: null },
+        { message: earlyoom, fromKernel: false, identifier: null, time: null, uptimeSeconds: null },
+      ]),
+    ).toEqual([]);
+  });
+});
+
+describe('kernel kill-line forms (format strings of mm/oom_kill.c and distro backports; synthetic lines)', () => {
+  it.each<[string, string, Partial<OomKill>]>([
+    ['2.6.32 mainline vsz:', 'Killed process 2501 (memhog) vsz:1048576kB, anon-rss:1000000kB, file-rss:12kB', { pid: 2501, comm: 'memhog', totalVmBytes: 1048576 * KB, anonRssBytes: 1000000 * KB, fileRssBytes: 12 * KB }],
+    ['before 2.6.32, nothing after COMM', 'Killed process 2501 (memhog)', { pid: 2501, comm: 'memhog' }],
+    [
+      'COMM with spaces and parentheses',
+      'Out of memory: Killed process 4242 (Web (Content) 1) total-vm:10kB, anon-rss:5kB, file-rss:1kB, shmem-rss:0kB, UID:1000 pgtables:4kB oom_score_adj:100',
+      { pid: 4242, comm: 'Web (Content) 1', uid: 1000, totalVmBytes: 10 * KB, anonRssBytes: 5 * KB, fileRssBytes: KB, shmemRssBytes: 0, pgtablesBytes: 4 * KB, oomScoreAdj: 100 },
+    ],
+    ['COMM "(sd-pam)", 5.3 with UID but no pgtables', 'Out of memory: Killed process 900 ((sd-pam)) total-vm:1kB, anon-rss:2kB, file-rss:3kB, shmem-rss:4kB, UID:0', { pid: 900, comm: '(sd-pam)', uid: 0, totalVmBytes: KB, anonRssBytes: 2 * KB, fileRssBytes: 3 * KB, shmemRssBytes: 4 * KB }],
+    ['COMM that imitates the fields after it', 'Killed process 77 (a) total-vm:9kB) total-vm:1kB, anon-rss:2kB, file-rss:3kB', { pid: 77, comm: 'a) total-vm:9kB', totalVmBytes: KB, anonRssBytes: 2 * KB, fileRssBytes: 3 * KB }],
+    ['RHEL 7 COMM with ", UID" inside', 'Killed process 78 (x), UID 5, y), UID 1, total-vm:1kB, anon-rss:2kB, file-rss:3kB', { pid: 78, comm: 'x), UID 5, y', uid: 1, totalVmBytes: KB, anonRssBytes: 2 * KB, fileRssBytes: 3 * KB }],
+    ['RHEL 6 COMM with spaces', 'Killed process 79, UID 48, (httpd worker) total-vm:1kB, anon-rss:2kB, file-rss:3kB', { pid: 79, comm: 'httpd worker', uid: 48, totalVmBytes: KB, anonRssBytes: 2 * KB, fileRssBytes: 3 * KB }],
+  ])('%s', (_name, message, expected) => {
+    expect(pushAll([kernel(message)])).toEqual([kill(expected)]);
+  });
+
+  it('splits task_memcg from task= using the kill line\'s COMM when both hold ",task="', () => {
+    const got = pushAll([
+      kernel('oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,task=b,task_memcg=/a,task=b/c,task=x,task=y,pid=10,uid=1'),
+      kernel('Memory cgroup out of memory: Killed process 10 (x,task=y) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:1 pgtables:1kB oom_score_adj:0'),
+    ]);
+    expect(got[0]).toMatchObject({ pid: 10, comm: 'x,task=y', memcg: '/a,task=b/c', oomMemcg: '/a,task=b', constraint: 'CONSTRAINT_MEMCG', uid: 1 });
+  });
+
+  it('memory.oom.group: members killed after the victim share its report but not its task_memcg (synthetic, 4.19+ strings)', () => {
+    const got = pushAll([
+      kernel('stress invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0', { uptimeSeconds: 10 }),
+      kernel('oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/grp,task_memcg=/grp/a,task=stress,pid=20,uid=0', { uptimeSeconds: 10 }),
+      kernel('Memory cgroup out of memory: Killed process 20 (stress) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0', { uptimeSeconds: 10 }),
+      kernel('Tasks in /grp are going to be killed due to memory.oom.group set', { uptimeSeconds: 10 }),
+      kernel('Memory cgroup out of memory: Killed process 21 (helper) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0', { uptimeSeconds: 10 }),
+      kernel('oom_reaper: reaped process 20 (stress), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB', { uptimeSeconds: 10 }),
+      kernel('Memory cgroup out of memory: Killed process 22 (helper2) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0', { uptimeSeconds: 10 }),
+      kernel('eth0: link up', { uptimeSeconds: 11 }),
+      kernel('Memory cgroup out of memory: Killed process 23 (later) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0', { uptimeSeconds: 12 }),
+    ]);
+    expect(got.map((k) => [k.pid, k.invoker, k.constraint, k.memcg, k.oomMemcg])).toEqual([
+      [20, 'stress', 'CONSTRAINT_MEMCG', '/grp/a', '/grp'],
+      [21, 'stress', 'CONSTRAINT_MEMCG', null, '/grp'],
+      [22, 'stress', 'CONSTRAINT_MEMCG', null, '/grp'],
+      [23, null, null, null, null],
+    ]);
+  });
+
+  it('4.19/5.0 sacrifice child: the summary names the parent; the child keeps the report but not the parent\'s memcg and uid', () => {
+    const got = pushAll([
+      kernel('sh invoked oom-killer: gfp_mask=0x6200ca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0'),
+      kernel('oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice,task=sh,pid=30,uid=1000'),
+      kernel('Out of memory: Kill process 30 (sh) score 900 or sacrifice child'),
+      kernel('Killed process 31 (sleep) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB'),
+    ]);
+    expect(got.map((k) => [k.pid, k.invoker, k.constraint, k.memcg, k.uid])).toEqual([[31, 'sh', 'CONSTRAINT_NONE', null, null]]);
+  });
+});
+
+describe('context never leaks from one report into another kill', () => {
+  const header = kernel('hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0');
+  const killB = kernel('Out of memory: Killed process 2 (b) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1kB oom_score_adj:0');
+
+  it('a summary naming another pid takes its header with it', () => {
+    const got = pushAll([header, kernel('oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,task_memcg=/a,task=a,pid=1,uid=0'), killB]);
+    expect(got).toEqual([kill({ pid: 2, comm: 'b', uid: 0, totalVmBytes: KB, anonRssBytes: KB, fileRssBytes: 0, shmemRssBytes: 0, pgtablesBytes: KB, oomScoreAdj: 0 })]);
+  });
+
+  it.each([
+    ['Out of memory and no killable processes...', 'systemd/systemd#40208'],
+    ['Memory cgroup out of memory: OOM victim 1 (a) is already exiting. Skip killing the task', 'oom_kill.c'],
+  ])('a report that ends without a kill (%s) leaves nothing behind', (ending) => {
+    expect(pushAll([header, kernel('Task in /a killed as a result of limit of /a'), kernel(ending), killB])[0]).toMatchObject({ pid: 2, invoker: null, memcg: null, oomMemcg: null });
+  });
+
+  it('a complete report does not lend its context to the next, header-less kill', () => {
+    const got = pushAll([header, kernel('Task in /a killed as a result of limit of /a'), kernel('Killed process 1 (a) total-vm:1kB, anon-rss:1kB, file-rss:0kB'), killB]);
+    expect(got.map((k) => [k.pid, k.invoker, k.memcg])).toEqual([
+      [1, 'hog', '/a'],
+      [2, null, null],
+    ]);
+  });
+
+  it('a header far older than the kill line belongs to another report (the kill line of its own was lost)', () => {
+    const got = pushAll([{ ...header, uptimeSeconds: 100 }, { ...killB, uptimeSeconds: 100 + 301 }]);
+    expect(got[0]).toMatchObject({ pid: 2, invoker: null });
+    // Within the span of one report, the header is the kill's.
+    expect(pushAll([{ ...header, uptimeSeconds: 100 }, { ...killB, uptimeSeconds: 130 }])[0]).toMatchObject({ invoker: 'hog' });
+    // A clock running backwards means another boot.
+    expect(pushAll([{ ...header, uptimeSeconds: 100 }, { ...killB, uptimeSeconds: 5 }])[0]).toMatchObject({ invoker: null });
+  });
+
+  it('reset() (a source lost records) forgets the report in progress', () => {
+    const p = createOomParser();
+    p.push(header);
+    p.reset();
+    expect(p.push(killB)).toMatchObject({ pid: 2, invoker: null });
+  });
+
+  it('a new header replaces everything an unfinished report left', () => {
+    const got = pushAll([kernel('Task in /old killed as a result of limit of /old'), kernel('x invoked oom-killer: gfp_mask=0x0, order=0, oom_score_adj=0'), killB]);
+    expect(got[0]).toMatchObject({ invoker: 'x', memcg: null, oomMemcg: null });
+  });
+});
+
+describe('near misses: lines that look like kills and are not', () => {
+  it.each([
+    'Out of memory: Kill process 27438 (R) score 31 or sacrifice child',
+    'Kill process 1234 (worker) sharing same memory',
+    'oom_reaper: reaped process 1440763 (perl), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB',
+    'memory: usage 1048576kB, limit 1048576kB, failcnt 141',
+    'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice,task=python,pid=48845,uid=1003',
+    'Tasks in /grp are going to be killed due to memory.oom.group set',
+    'Killed process group 12',
+    'Killed process abc (x) total-vm:1kB',
+    'Killed process 12 without parentheses',
+    'Killed process 12 (unterminated total-vm:1kB',
+    'EXT4-fs (vda): Unrecognized mount option "x of memory: Killed process 1 (fake) total-vm:1kB" or missing value',
+    'audit: comm="Killed process 1 (x) total-vm:1kB"',
+    'A process of this unit has been killed by the OOM killer.',
+    'foo.service: systemd-oomd killed 3 process(es) in this unit.',
+  ])('kernel %j', (message) => {
+    expect(pushAll([kernel(message)])).toEqual([]);
+  });
+
+  it('a kill line a process wrote into /dev/kmsg (facility 1) counts nothing', () => {
+    const line = '12,99,500,-;Out of memory: Killed process 1 (spoofed) total-vm:1024kB, anon-rss:512kB, file-rss:0kB';
+    expect(parseKills([line])).toEqual([]);
+  });
+
+  it('a kill line logged under another tag than "kernel" counts nothing', () => {
+    expect(parseKills(['Mar  9 18:14:14 host evil: Killed process 1 (x) total-vm:1kB, anon-rss:1kB, file-rss:0kB'], NOW)).toEqual([]);
+  });
+
+  it('the same kill seen as summary and kill line is counted once', () => {
+    expect(kills('dmesg-iso-ert7797.txt')).toHaveLength(1);
+  });
+});
+
+describe('constraintLabel', () => {
+  it.each<[Partial<OomKill>, string]>([
+    [{ constraint: 'CONSTRAINT_NONE' }, 'global'],
+    [{ constraint: 'CONSTRAINT_MEMCG' }, 'memcg'],
+    [{ constraint: 'CONSTRAINT_CPUSET' }, 'cpuset'],
+    [{ constraint: 'CONSTRAINT_MEMORY_POLICY' }, 'mempolicy'],
+    [{ constraint: 'CONSTRAINT_SOMETHING_NEW' }, ''],
+    [{ oomMemcg: '/docker/abc' }, 'memcg'],
+    [{}, ''],
+    [{ killer: 'earlyoom', oomMemcg: '/x' }, ''],
+  ])('%j → %j', (f, label) => {
+    expect(constraintLabel(kill(f))).toBe(label);
+  });
+
+  it.each([
+    ['Out of memory: Killed process 1 (a) total-vm:1kB', 'global'],
+    ['Memory cgroup out of memory: Killed process 1 (a) total-vm:1kB', 'memcg'],
+    ['Out of memory (oom_kill_allocating_task): Killed process 1 (a) total-vm:1kB', 'global'],
+    ['Killed process 1 (a) total-vm:1kB', ''],
+  ])('from the kill line\'s prefix without a summary: %j', (message, label) => {
+    expect(constraintLabel(pushAll([kernel(message)])[0]!)).toBe(label);
+  });
+});
+
+describe('parseKills', () => {
+  it('reads a file mixing envelopes, line by line', () => {
+    const lines = [
+      ...fixture('kmsg-memcg-v1-6.18.txt'),
+      ...fixture('journalctl-earlyoom344.txt'),
+      ...fixture('dmesg-iso-ert7797.txt'),
+      JSON.stringify({ MESSAGE: 'Killed process 5 (j) total-vm:1kB, anon-rss:1kB, file-rss:0kB', _TRANSPORT: 'kernel', __REALTIME_TIMESTAMP: '1700000000000000' }),
+    ];
+    expect(parseKills(lines, NOW).map((k) => [k.killer, k.pid])).toEqual([
+      ['kernel', 1928],
+      ['earlyoom', 1024668],
+      ['kernel', 1440763],
+      ['kernel', 5],
+    ]);
+  });
+
+  it('agrees with parseLine + push', () => {
+    const lines = fixture('bare-cadvisor-4.8-docker.txt');
+    const p = createOomParser();
+    const manual = lines.map((l) => parseLine(l, NOW)).flatMap((r) => (r === null ? [] : [p.push(r)])).filter((k) => k !== null);
+    expect(parseKills(lines, NOW)).toEqual(manual);
+  });
+});

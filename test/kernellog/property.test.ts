@@ -1,0 +1,146 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseLine } from '../../src/kernellog/envelope.js';
+import { parseJournalJson } from '../../src/kernellog/journal-record.js';
+import { parseKmsgRecord } from '../../src/kernellog/kmsg-record.js';
+import { createOomParser } from '../../src/kernellog/parse.js';
+import type { LogRecord, OomKill } from '../../src/kernellog/types.js';
+
+const dir = new URL('../fixtures/kernellog/', import.meta.url);
+const realLines = readdirSync(dir)
+  .filter((f) => f.endsWith('.txt'))
+  .flatMap((f) => readFileSync(new URL(f, dir), 'utf8').split('\n'))
+  .filter((l) => l !== '');
+
+// Pieces of real report lines, so that random lines come near the parser's patterns often.
+const FRAGMENTS = [
+  'Killed process ',
+  'Out of memory: ',
+  'Memory cgroup out of memory: ',
+  'Out of memory (oom_kill_allocating_task): ',
+  ' invoked oom-killer: ',
+  'oom-kill:constraint=CONSTRAINT_MEMCG,',
+  'task_memcg=/a,task=',
+  ',pid=',
+  ',uid=',
+  'Task in /x killed as a result of limit of /y',
+  'Tasks in /g are going to be killed due to memory.oom.group set',
+  ' total-vm:',
+  '), UID ',
+  ', UID ',
+  ' (',
+  ') ',
+  '(',
+  ')',
+  'kB, anon-rss:',
+  'sending SIGTERM to process ',
+  ' uid ',
+  '"',
+  '": oom_score ',
+  'Killed /',
+  ' due to memory pressure for ',
+  'Marked /',
+  ' for killing due to ',
+  '6,1,2,-;',
+  '12,3,4,-;',
+  '[ 1.5] ',
+  'Mar  9 18:14:14 host kernel: ',
+  'Mar  9 18:14:14 host earlyoom[1]: ',
+  'Mar  9 18:14:14 host systemd-oomd[2]: ',
+  '2024-04-29T14:55:41,679700+02:00 ',
+  '{"MESSAGE":',
+  '\\x',
+  '\\x5c',
+  '123',
+  '-1',
+  ' ',
+  ',',
+  ':',
+];
+
+const fragmentLine = fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 6 }), fc.nat({ max: 99999 }).map(String)), { maxLength: 14 }).map((a) => a.join(''));
+const anyLine = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), fragmentLine);
+
+/** Edits a real line: insert, delete or replace characters, cut it, or splice in another line's tail. */
+const mutatedRealLine = fc
+  .tuple(
+    fc.constantFrom(...realLines),
+    fc.array(
+      fc.record({
+        op: fc.constantFrom('insert', 'delete', 'replace', 'cut', 'splice'),
+        at: fc.nat(),
+        text: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom(...FRAGMENTS)),
+        other: fc.constantFrom(...realLines),
+      }),
+      { minLength: 1, maxLength: 4 },
+    ),
+  )
+  .map(([line, edits]) =>
+    edits.reduce((s, e) => {
+      const at = s.length === 0 ? 0 : e.at % (s.length + 1);
+      switch (e.op) {
+        case 'insert':
+          return s.slice(0, at) + e.text + s.slice(at);
+        case 'delete':
+          return s.slice(0, at) + s.slice(at + e.text.length + 1);
+        case 'replace':
+          return s.slice(0, at) + e.text + s.slice(at + e.text.length);
+        case 'cut':
+          return s.slice(0, at);
+        default:
+          return s.slice(0, at) + e.other.slice(e.other.length > 0 ? e.at % e.other.length : 0);
+      }
+    }, line),
+  );
+
+/** The only records that may yield a kill: the kernel's kill line, or a userspace killer's own line. */
+function mayBeKill(rec: LogRecord): boolean {
+  if (rec.fromKernel) return rec.message.includes('Killed process ');
+  return rec.identifier === 'earlyoom' || rec.identifier === 'systemd-oomd';
+}
+
+function check(lines: string[]): void {
+  const parser = createOomParser();
+  for (const line of lines) {
+    parseKmsgRecord(line);
+    parseJournalJson(line);
+    const rec = parseLine(line, 0);
+    if (rec === null) continue;
+    const k: OomKill | null = parser.push(rec);
+    if (k === null) continue;
+    expect(mayBeKill(rec), `kill from ${JSON.stringify(line)}`).toBe(true);
+    if (k.killer === 'kernel') {
+      // What a kernel kill reports about the victim is written on its own line.
+      expect(rec.message).toContain(`${k.pid}`);
+      expect(rec.message).toContain(`(${k.comm})`);
+    }
+  }
+}
+
+describe('property: arbitrary input', () => {
+  it('never throws and never yields a kill without a kill line (random and fragment-built lines)', () => {
+    fc.assert(fc.property(fc.array(anyLine, { maxLength: 30 }), (lines) => check(lines)), { numRuns: 2000 });
+  });
+
+  it('never throws and never yields a kill without a kill line (mutated real lines, mixed with real ones)', () => {
+    fc.assert(fc.property(fc.array(fc.oneof(mutatedRealLine, fc.constantFrom(...realLines)), { maxLength: 30 }), (lines) => check(lines)), {
+      numRuns: 2000,
+    });
+  });
+
+  it('counts as many kills in a shuffled concatenation of real kill lines as there are kill lines', () => {
+    const killLines = realLines.filter((l) => {
+      const rec = parseLine(l, 0);
+      return rec !== null && rec.fromKernel && /(?:^|: )Killed process \d/.test(rec.message);
+    });
+    fc.assert(
+      fc.property(fc.shuffledSubarray(killLines), (lines) => {
+        const parser = createOomParser();
+        const n = lines.map((l) => parser.push(parseLine(l, 0)!)).filter((k) => k !== null).length;
+        expect(n).toBe(lines.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

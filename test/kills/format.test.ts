@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseKills } from '../../src/kernellog/parse.js';
+import type { OomKill } from '../../src/kernellog/types.js';
+import { escapeForTerminal, formatKillJson, formatKillsTable } from '../../src/kills/format.js';
+
+const KEYS = [
+  'killer',
+  'pid',
+  'comm',
+  'uid',
+  'constraint',
+  'memcg',
+  'oomMemcg',
+  'invoker',
+  'totalVmBytes',
+  'anonRssBytes',
+  'fileRssBytes',
+  'shmemRssBytes',
+  'pgtablesBytes',
+  'oomScoreAdj',
+  'time',
+  'uptimeSeconds',
+];
+
+const realKill = (): OomKill => {
+  const lines = readFileSync(new URL('../fixtures/kernellog/kmsg-memcg-v1-6.18.txt', import.meta.url), 'utf8').split('\n');
+  return parseKills(lines)[0]!;
+};
+
+describe('formatKillJson', () => {
+  it('prints exactly the OomKill keys in order, with the values of the kill', () => {
+    const line = formatKillJson(realKill());
+    expect(line).toBe(
+      '{"killer":"kernel","pid":1928,"comm":"oom (test) 1","uid":0,"constraint":"CONSTRAINT_MEMCG","memcg":"/oomprobe","oomMemcg":"/oomprobe",' +
+        '"invoker":"oom (test) 1","totalVmBytes":84516864,"anonRssBytes":74055680,"fileRssBytes":6971392,"shmemRssBytes":0,"pgtablesBytes":200704,' +
+        '"oomScoreAdj":0,"time":null,"uptimeSeconds":1298.497674}',
+    );
+  });
+
+  it('keeps null for unknown fields, drops extra properties and ignores the order they came in', () => {
+    const { uptimeSeconds, ...rest } = realKill();
+    const reordered = { uptimeSeconds, extra: 'x', ...rest, comm: 'a\nb"c', time: null } as OomKill;
+    const parsed = JSON.parse(formatKillJson(reordered)) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual(KEYS);
+    expect(parsed['comm']).toBe('a\nb"c');
+    expect(formatKillJson(reordered)).not.toContain('\n');
+  });
+});
+
+describe('formatKillsTable', () => {
+  const userspace: OomKill = {
+    killer: 'systemd-oomd',
+    pid: null,
+    comm: null,
+    uid: null,
+    constraint: null,
+    memcg: '/user.slice/app.scope',
+    oomMemcg: null,
+    invoker: null,
+    totalVmBytes: null,
+    anonRssBytes: null,
+    fileRssBytes: null,
+    shmemRssBytes: null,
+    pgtablesBytes: null,
+    oomScoreAdj: null,
+    time: '2025-12-18T19:34:56.000Z',
+    uptimeSeconds: null,
+  };
+
+  it('aligns one row per kill under a header, with "-" for unknowns and uptime when there is no wall clock', () => {
+    const table = formatKillsTable([realKill(), userspace]);
+    expect(table).toBe(
+      [
+        'TIME                       PID  COMM          KILLER        CONSTRAINT  MEMCG                  ANON-RSS  INVOKER',
+        '+1298.497674s             1928  oom (test) 1  kernel        memcg       /oomprobe              70.6 MiB  oom (test) 1',
+        '2025-12-18T19:34:56.000Z     -  -             systemd-oomd  -           /user.slice/app.scope         -  -',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('escapes control characters and backslashes in names, so a name cannot move the cursor or fake a row', () => {
+    const evil = { ...realKill(), comm: 'a\x1b[2J\tb\\', invoker: 'x\ny' };
+    const table = formatKillsTable([evil]);
+    expect(table).toContain('a\\x1b[2J\\x09b\\x5c');
+    expect(table).toContain('x\\x0ay');
+    expect(table.split('\n')).toHaveLength(3);
+    expect(escapeForTerminal('plain Wörk (1)')).toBe('plain Wörk (1)');
+  });
+
+  it('pads by display width, so wide characters keep the columns aligned', () => {
+    const table = formatKillsTable([{ ...realKill(), comm: '日本語' }, { ...realKill(), comm: 'abcdef' }]);
+    const [, a, b] = table.split('\n');
+    expect(a!.indexOf('kernel') + 3).toBe(b!.indexOf('kernel'));
+  });
+
+  it('is empty when there are no kills', () => {
+    expect(formatKillsTable([])).toBe('');
+  });
+});
