@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { readRepo, readYaml } from './tools.js';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[];
+  pid?: string;
+  volumes?: string[];
+  devices?: string[];
+  cap_add?: string[];
+  cap_drop?: string[];
+  user?: string;
+  read_only?: boolean;
+  privileged?: boolean;
+  security_opt?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+}
+const compose = readYaml<{ services: Record<string, Service> }>('docker-compose.yml');
+const services = compose.services;
+
+/** A tag that names a release (x.y or x.y.z, optional v): never latest, never a bare major. */
+const PINNED = /^[\w./-]+:v?\d+\.\d+(\.\d+)?([-.][\w.-]+)?$/;
+
+describe('docker-compose.yml', () => {
+  it('has the exporter, Prometheus, Alertmanager, Grafana and the webhook logger', () => {
+    expect(Object.keys(services).sort()).toEqual(['alert-logger', 'alertmanager', 'grafana', 'oom-exporter', 'prometheus']);
+  });
+
+  it('pins every image it pulls to a version', () => {
+    for (const [name, s] of Object.entries(services)) {
+      if (s.build !== undefined) continue; // built here from the Dockerfile, whose base image is pinned
+      expect(s.image, name).toMatch(PINNED);
+    }
+    expect(PINNED.test('prom/prometheus:latest')).toBe(false);
+    expect(PINNED.test('grafana/grafana:11')).toBe(false);
+  });
+
+  it('builds the exporter and runs it hardened: host PID, read-only host /proc and /sys, /dev/kmsg, only CAP_SYSLOG, non-root', () => {
+    const e = services['oom-exporter'];
+    expect(e?.build).toBe('.');
+    expect(e?.pid).toBe('host');
+    expect(e?.volumes).toEqual(expect.arrayContaining(['/proc:/host/proc:ro', '/sys:/host/sys:ro']));
+    // Host mounts read-only; the one writable mount is the exporter's own state volume.
+    for (const v of e?.volumes ?? []) {
+      if (v === 'oom-exporter-state:/var/lib/oom-exporter') continue;
+      expect(v, 'every host mount read-only').toMatch(/:ro$/);
+    }
+    expect(e?.command).toContain('--kernel-log.state-file=/var/lib/oom-exporter/kernel-log.json');
+    expect(e?.devices).toEqual(['/dev/kmsg:/dev/kmsg']);
+    expect(e?.cap_drop).toEqual(['ALL']);
+    expect(e?.cap_add).toEqual(['SYSLOG']);
+    expect(e?.privileged).toBeUndefined();
+    // no-new-privileges would void the node binary's file capability (see Dockerfile).
+    expect(e?.security_opt ?? []).not.toContain('no-new-privileges:true');
+    expect(e?.user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
+    expect(e?.read_only).toBe(true);
+    expect(e?.command).toEqual(expect.arrayContaining(['--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--web.listen-address=:19857']));
+    expect(e?.ports).toContain('19857:19857');
+  });
+
+  it('Prometheus gets the repo config and rules, scrapes the exporter and alerts Alertmanager by service name', () => {
+    const p = services.prometheus;
+    expect(p?.volumes).toContain('./deploy/prometheus:/etc/prometheus:ro');
+    expect(p?.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+    const prom = readYaml<{
+      rule_files: string[];
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+    }>('deploy/prometheus/prometheus.yml');
+    expect(prom.rule_files).toEqual(['rules/oom-exporter.rules.yml']);
+    expect(prom.scrape_configs.find((s) => s.job_name === 'oom-exporter')?.static_configs[0]?.targets).toEqual(['oom-exporter:19857']);
+    expect(prom.alerting.alertmanagers[0]?.static_configs[0]?.targets).toEqual(['alertmanager:9093']);
+    for (const host of ['oom-exporter', 'alertmanager']) expect(services[host]).toBeDefined();
+  });
+
+  it('Alertmanager sends to the logging webhook in the stack', () => {
+    const am = services.alertmanager;
+    expect(am?.volumes).toContain('./deploy/alertmanager:/etc/alertmanager:ro');
+    const cfg = readYaml<{ route: { receiver: string }; receivers: { name: string; webhook_configs?: { url: string }[] }[] }>('deploy/alertmanager/alertmanager.yml');
+    const receiver = cfg.receivers.find((r) => r.name === cfg.route.receiver);
+    const url = new URL(receiver?.webhook_configs?.[0]?.url ?? 'http://missing');
+    expect(services[url.hostname]).toBeDefined();
+    expect(services[url.hostname]?.command?.join(' ')).toContain(`listen(${url.port}`);
+  });
+
+  it('Grafana allows anonymous viewers and opens on the overview dashboard', () => {
+    const g = services.grafana;
+    expect(g?.environment?.GF_AUTH_ANONYMOUS_ENABLED).toBe('true');
+    expect(g?.environment?.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
+    expect(g?.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toMatch(/oom-overview\.json$/);
+    expect(g?.ports).toContain('3000:3000');
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = readRepo('Dockerfile');
+  const lines = text.split('\n').filter((l) => !l.startsWith('#'));
+  const from = lines.filter((l) => /^FROM /.test(l));
+
+  it('is multi-stage on a pinned node:20 bookworm-slim', () => {
+    expect(from.length).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-bookworm-slim$/m);
+    for (const f of from) expect(f).toMatch(/^FROM \$\{NODE_IMAGE\}/);
+  });
+
+  it('builds with npm ci and ships only production dependencies', () => {
+    expect(text).toMatch(/RUN npm ci\b/);
+    expect(text).toMatch(/npm run build/);
+    expect(text).toMatch(/npm prune --omit=dev/);
+    expect(text).toMatch(/COPY --from=build \/src\/dist \.\/dist/);
+  });
+
+  it('runs node dist/cli.js as a numeric non-root user, with CAP_SYSLOG as a file capability', () => {
+    const user = /^USER (\d+)(:\d+)?$/m.exec(text);
+    expect(Number(user?.[1])).toBeGreaterThan(0);
+    expect(text).toMatch(/^ENTRYPOINT \["node", "dist\/cli\.js"\]$/m);
+    expect(text).toMatch(/setcap cap_syslog=ep \/usr\/local\/bin\/node/);
+    // The listen port matches compose, the DaemonSet and prometheus.yml.
+    expect(text).toMatch(/^EXPOSE 19857$/m);
+  });
+});

@@ -1,0 +1,157 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONTRACT_METRICS, metricNames } from './contract.js';
+import { readRepo, readYaml, run, tool } from './tools.js';
+
+const RULES = 'deploy/prometheus/rules/oom-exporter.rules.yml';
+const RULES_TEST = 'deploy/prometheus/rules/oom-exporter.rules.test.yml';
+
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+const groups = readYaml<{ groups: { name: string; rules: Rule[] }[] }>(RULES).groups;
+const rules = groups.flatMap((g) => g.rules);
+const alerts = rules.filter((r): r is Rule & { alert: string } => r.alert !== undefined);
+
+const REQUIRED_ALERTS = [
+  'OOMKillDetected',
+  'OOMKillsMissingFromKernelLog',
+  'CgroupMemoryNearLimit',
+  'ProcessMemoryWillHitLimit',
+  'HostMemoryAvailableLow',
+  'HostSwapFillingUp',
+  'HostMemoryPressureHigh',
+  'OOMExporterKernelLogDown',
+  'OOMExporterKernelLogLosingRecords',
+  'OOMExporterDown',
+];
+
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to dashes. */
+function githubAnchor(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+}
+
+describe('alert rules', () => {
+  it('has every alert the issue asks for, once', () => {
+    expect(alerts.map((a) => a.alert).sort()).toEqual([...REQUIRED_ALERTS].sort());
+  });
+
+  it.each(REQUIRED_ALERTS)('%s has a severity, a summary, a description and a runbook in docs/alerts.md', (name) => {
+    const anchors = new Set(
+      readRepo('docs/alerts.md')
+        .split('\n')
+        .filter((l) => /^#{1,6} /.test(l))
+        .map((l) => githubAnchor(l.replace(/^#+ /, ''))),
+    );
+    const a = alerts.find((r) => r.alert === name);
+    expect(a?.labels?.severity).toMatch(/^(warning|critical)$/);
+    expect(a?.annotations?.summary).toBeTruthy();
+    expect(a?.annotations?.description).toBeTruthy();
+    const url = a?.annotations?.runbook_url ?? '';
+    expect(url).toMatch(/\/docs\/alerts\.md#[a-z0-9-]+$/);
+    expect(anchors).toContain(url.split('#')[1]);
+  });
+
+  it('OOMKillDetected names victim, cgroup, instance and constraint, and fires without waiting', () => {
+    const a = alerts.find((r) => r.alert === 'OOMKillDetected');
+    // No `for`: a kill is news at once, and the end-to-end test relies on it firing at the next evaluation.
+    expect(a?.for).toBeUndefined();
+    for (const text of [a?.annotations?.summary ?? '', a?.annotations?.description ?? '']) {
+      expect(text).toContain('$labels.comm');
+      expect(text).toContain('$labels.cgroup');
+      expect(text).toContain('$labels.instance');
+    }
+    expect(a?.annotations?.description).toContain('$labels.constraint');
+  });
+
+  it('uses only contract metrics, up, and its own recorded series', () => {
+    const recorded = new Set(rules.flatMap((r) => (r.record ? [r.record] : [])));
+    for (const r of rules) {
+      const names = metricNames(r.expr);
+      expect(names.length, r.expr).toBeGreaterThan(0);
+      for (const n of names) expect(CONTRACT_METRICS.has(n) || n === 'up' || recorded.has(n), `${n} in ${r.alert ?? r.record}`).toBe(true);
+    }
+  });
+
+  it('watches the job that prometheus.yml scrapes', () => {
+    const prom = readYaml<{ scrape_configs: { job_name: string }[] }>('deploy/prometheus/prometheus.yml');
+    const down = alerts.find((r) => r.alert === 'OOMExporterDown');
+    const job = /up\{job="([^"]+)"\}/.exec(down?.expr ?? '')?.[1];
+    expect(job).toBeDefined();
+    expect(prom.scrape_configs.map((s) => s.job_name)).toContain(job);
+  });
+});
+
+const havePromtool = tool('promtool');
+describe.skipIf(!havePromtool)('promtool (skipped only outside CI when promtool is not installed)', () => {
+  it('promtool check rules accepts the rules file', () => {
+    const r = run('promtool', ['check', 'rules', RULES]);
+    expect(r.output).toContain('SUCCESS');
+    expect(r.status, r.output).toBe(0);
+  });
+
+  it('promtool test rules: every alert fires and stays quiet, across restarts and a vanished target', () => {
+    const r = run('promtool', ['test', 'rules', RULES_TEST]);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain('SUCCESS');
+    // Each alert has a case where it fires (a non-empty exp_alerts) and one where it must not.
+    const tests = readYaml<{ tests: { alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[] }>(RULES_TEST).tests;
+    const cases = tests.flatMap((t) => t.alert_rule_test ?? []);
+    for (const name of REQUIRED_ALERTS) {
+      expect(cases.some((c) => c.alertname === name && c.exp_alerts.length > 0), `${name} fires somewhere`).toBe(true);
+      expect(cases.some((c) => c.alertname === name && c.exp_alerts.length === 0), `${name} stays quiet somewhere`).toBe(true);
+    }
+    const raw = readRepo(RULES_TEST);
+    expect(raw).toMatch(/values: '[^']*stale[^']*'/);
+  });
+
+  it('promtool test rules fails when a rule is broken (the unit tests can fail)', () => {
+    // The same tests against a rules file whose OOMKillDetected never fires must fail.
+    const dir = mkdtempSync(join(tmpdir(), 'oom-rules-'));
+    const broken = readRepo(RULES).replace('sum without (killer, constraint) (oom_kill_events:increase10m) > 0', 'sum without (killer, constraint) (oom_kill_events:increase10m) > 1e9');
+    expect(broken).not.toBe(readRepo(RULES));
+    writeFileSync(join(dir, 'oom-exporter.rules.yml'), broken);
+    writeFileSync(join(dir, 'oom-exporter.rules.test.yml'), readRepo(RULES_TEST));
+    const r = run('promtool', ['test', 'rules', join(dir, 'oom-exporter.rules.test.yml')]);
+    expect(r.status).not.toBe(0);
+    expect(r.output).toContain('OOMKillDetected');
+  });
+
+  it('promtool check config accepts prometheus.yml and the rules it loads by relative path', () => {
+    const r = run('promtool', ['check', 'config', 'deploy/prometheus/prometheus.yml']);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain('1 rule files found');
+  });
+});
+
+const haveAmtool = tool('amtool');
+describe.skipIf(!haveAmtool)('amtool (skipped only outside CI when amtool is not installed)', () => {
+  it('amtool check-config accepts alertmanager.yml', () => {
+    const r = run('amtool', ['check-config', 'deploy/alertmanager/alertmanager.yml']);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain('SUCCESS');
+  });
+
+  it('the commented email and Slack receivers are valid once uncommented', () => {
+    const text = readRepo('deploy/alertmanager/alertmanager.yml');
+    const [head, tail] = text.split('\nreceivers:\n');
+    expect(tail).toBeDefined();
+    const uncommented = (tail ?? '')
+      .split('\n')
+      .map((l) => (l.startsWith('  # - name:') || l.startsWith('  #   ') ? l.replace('  # ', '  ') : l))
+      .join('\n');
+    const dir = mkdtempSync(join(tmpdir(), 'oom-am-'));
+    const file = join(dir, 'alertmanager.yml');
+    writeFileSync(file, `${head}\nreceivers:\n${uncommented}`);
+    const r = run('amtool', ['check-config', file]);
+    expect(r.status, r.output).toBe(0);
+    expect(r.output).toContain('3 receivers');
+  });
+});
