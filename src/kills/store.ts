@@ -14,18 +14,14 @@ export interface KillSeries {
   lastTimestampSeconds: number;
 }
 
-/** How many kills the exporter keeps with all their fields, for `kills`-like views and the web page. */
-export const RECENT_KILLS = 100;
-
 /**
  * Kills counted since the exporter started, by the labels of oom_kill_events_total. The series set only
- * grows (a counter must not vanish and come back), bounded in practice by distinct victims.
+ * grows (a counter must not vanish and come back), bounded in practice by distinct victims. The last
+ * 100 kills with all their fields are the follower's (kernellog/follower.ts, recent()).
  */
 export interface KillStore {
   record(kill: OomKill, whenSeconds: number): void;
   series(): Iterable<KillSeries>;
-  /** The last RECENT_KILLS kills, oldest first. */
-  recent(): readonly OomKill[];
   /** Every cgroup named in a kill seen (memcg and oomMemcg), so the cgroup collector can show them. */
   cgroups(): ReadonlySet<string>;
 }
@@ -41,7 +37,6 @@ export function labelsOf(kill: OomKill): KillSeriesLabels {
 
 export function createKillStore(): KillStore {
   const bySeries = new Map<string, KillSeries>();
-  const recent: OomKill[] = [];
   const cgroups = new Set<string>();
   return {
     record(kill, whenSeconds) {
@@ -55,13 +50,10 @@ export function createKillStore(): KillStore {
       } else {
         bySeries.set(key, { labels, count: 1, lastTimestampSeconds: whenSeconds });
       }
-      recent.push(kill);
-      if (recent.length > RECENT_KILLS) recent.shift();
       if (kill.memcg) cgroups.add(kill.memcg);
       if (kill.oomMemcg) cgroups.add(kill.oomMemcg);
     },
     series: () => bySeries.values(),
-    recent: () => recent,
     cgroups: () => cgroups,
   };
 }

@@ -20,7 +20,7 @@ function proc(pid: number, cgroup: string): ProcessSample {
 async function collectOn(kind: string, processes: ProcessSample[], killCgroups: string[], extraArgs: string[] = []) {
   const registry = new Registry();
   const config = parseConfig([`--path.procfs=${FIX}/${kind}/proc`, `--path.sysfs=${FIX}/${kind}/sys`, ...extraArgs], []);
-  const kills: KillStore = { record() {}, series: () => [], recent: () => [], cgroups: () => new Set(killCgroups) };
+  const kills: KillStore = { record() {}, series: () => [], cgroups: () => new Set(killCgroups) };
   const collector = await cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
   const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: processes.length, exported: processes }) };
   await collector.collect(scrape);
@@ -108,7 +108,7 @@ describe('series of cgroups that no process holds any more', () => {
   it('disappear at the next scrape', async () => {
     const registry = new Registry();
     const config = parseConfig([`--path.procfs=${FIX}/v2/proc`, `--path.sysfs=${FIX}/v2/sys`], []);
-    const kills: KillStore = { record() {}, series: () => [], recent: () => [], cgroups: () => new Set() };
+    const kills: KillStore = { record() {}, series: () => [], cgroups: () => new Set() };
     const collector = await cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
     let procs = [proc(1, NGINX)];
     const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: procs.length, exported: procs }) };

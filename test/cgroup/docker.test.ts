@@ -76,7 +76,7 @@ describe('--collector.docker', () => {
   async function setup(argv: string[]) {
     const registry = new Registry();
     const config = parseConfig([`--path.procfs=${FIX}/v2/proc`, `--path.sysfs=${FIX}/v2/sys`, ...argv], flags);
-    const kills: KillStore = { record() {}, series: () => [], recent: () => [], cgroups: () => new Set([CGROUP, '/system.slice/nginx.service']) };
+    const kills: KillStore = { record() {}, series: () => [], cgroups: () => new Set([CGROUP, '/system.slice/nginx.service']) };
     const env = { config, registry, log: createLogger('error', 'logfmt', () => {}), kills };
     const c = controlledList();
     const collectors = [await cgroupCollector.create(env)];

@@ -75,7 +75,7 @@ const oomKillsOf = (dir: string): number => {
 function collectorOn(pids: number[], killCgroups: string[]) {
   const registry = new Registry();
   const config = parseConfig(['--kernel-log.source=none'], []);
-  const kills: KillStore = { record() {}, series: () => [], recent: () => [], cgroups: () => new Set(killCgroups) };
+  const kills: KillStore = { record() {}, series: () => [], cgroups: () => new Set(killCgroups) };
   const collector = cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
   const scanner = createProcessScanner({ procfs: '/proc', wantCmdline: false });
   return {
