@@ -2,7 +2,7 @@
 // Prints median/p95 latency (request to last byte, no gzip), exporter CPU ms per scrape, exporter RSS,
 // and the baseline: open+read+close of status, oom_score, oom_score_adj for every PID into one buffer.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -16,27 +16,133 @@ function pctl(sorted, p) {
 const median = (xs) => pctl([...xs].sort((a, b) => a - b), 50);
 const p95 = (xs) => pctl([...xs].sort((a, b) => a - b), 95);
 
-export async function startIdleProcesses(n) {
-  // One shell forks n sleepers and waits: cheap to start, one process group to kill.
-  const child = spawn('bash', ['-c', `for ((i=0;i<${n};i++)); do sleep 100000 & done; echo ready; wait`], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve) => child.stdout.once('data', resolve));
-  // Wait until the kernel lists them all.
-  for (;;) {
-    const count = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).length;
-    if (count >= n) break;
-    await new Promise((r) => setTimeout(r, 100));
+const MEMCG_V1 = '/sys/fs/cgroup/memory';
+
+/** Cleanups of idle-process sets still alive, run synchronously on SIGINT/SIGTERM. */
+const liveCleanups = new Set();
+/** Exporters still running, killed on SIGINT/SIGTERM too (a signal to our PID alone would orphan them). */
+const liveExporters = new Set();
+let signalHandlersInstalled = false;
+function installSignalCleanup() {
+  if (signalHandlersInstalled) return;
+  signalHandlersInstalled = true;
+  for (const sig of ['SIGINT', 'SIGTERM']) {
+    process.once(sig, () => {
+      for (const child of liveExporters) child.kill('SIGKILL');
+      for (const cleanup of liveCleanups) cleanup.sync();
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function procsIn(dir) {
+  try {
+    const t = readFileSync(`${dir}/cgroup.procs`, 'utf8');
+    return t === '' ? 0 : t.split('\n').filter(Boolean).length;
+  } catch {
+    return 0; // gone or never made
+  }
+}
+
+/**
+ * Empties and removes the cgroups we made (by name): waits until each cgroup.procs is empty (killed
+ * tasks leave it once they have exited), then rmdir. Sync, so it also runs from a signal handler.
+ */
+function removeCgroupsSync(dirs) {
+  const deadline = Date.now() + 15_000;
+  for (const dir of dirs) {
+    for (;;) {
+      if (!existsSync(dir)) break;
+      if (procsIn(dir) === 0) {
+        try {
+          rmdirSync(dir);
+          break;
+        } catch (err) {
+          if (err.code === 'ENOENT') break;
+          if (err.code !== 'EBUSY' || Date.now() > deadline) {
+            console.error(`bench: could not remove ${dir}: ${err.message}`);
+            break;
+          }
+        }
+      } else if (Date.now() > deadline) {
+        console.error(`bench: ${dir} still holds ${procsIn(dir)} processes; left in place`);
+        break;
+      }
+      sleepSync(20);
+    }
+  }
+}
+
+/**
+ * Starts n idle `sleep` processes from one bash. With cgroups K > 0 they are spread round-robin over K
+ * fresh cgroup v1 memory cgroups /sys/fs/cgroup/memory/oombench-<our pid>-<i> (1 GiB limit each, so
+ * every one has a limit series): each subshell writes its own $BASHPID into its cgroup before exec'ing
+ * sleep, so no per-process work happens here. stop() kills them and removes the cgroups; it is async
+ * only in that callers may await it (it also runs on SIGINT/SIGTERM).
+ */
+export async function startIdleProcesses(n, { cgroups = 0, limitBytes = 1024 ** 3 } = {}) {
+  const dirs = [];
+  const prefix = `${MEMCG_V1}/oombench-${process.pid}`;
+  let child;
+  const cleanup = {
+    sync() {
+      liveCleanups.delete(cleanup);
+      if (child !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {}
+      }
+      if (dirs.length > 0) removeCgroupsSync(dirs);
+    },
+  };
+  liveCleanups.add(cleanup);
+  installSignalCleanup();
+  try {
+    for (let i = 0; i < cgroups; i++) {
+      const dir = `${prefix}-${i}`;
+      mkdirSync(dir);
+      dirs.push(dir);
+      writeFileSync(`${dir}/memory.limit_in_bytes`, String(limitBytes));
+    }
+    // One shell forks n sleepers and waits: cheap to start, one process group to kill. In a cgroup,
+    // a sleeper that cannot join its cgroup does not start (&&), so the count check below catches it.
+    const body = cgroups > 0 ? `( echo $BASHPID > "$1-$((i % $2))/cgroup.procs" && exec sleep 100000 ) &` : 'sleep 100000 &';
+    child = spawn('bash', ['-c', `for ((i=0;i<${n};i++)); do ${body} done; echo ready; wait`, 'bash', prefix, String(cgroups)], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve, reject) => {
+      child.stdout.once('data', resolve);
+      child.once('error', reject);
+    });
+    // Wait until the kernel lists them all (in their cgroups, when asked for).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const count = cgroups > 0 ? dirs.reduce((sum, d) => sum + procsIn(d), 0) : readdirSync('/proc').filter((d) => /^\d+$/.test(d)).length;
+      if (count >= n) break;
+      if (Date.now() > deadline) throw new Error(`only ${count} of ${n} idle processes started${cgroups > 0 ? ' in their cgroups' : ''}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (err) {
+    cleanup.sync();
+    throw err;
   }
   return {
-    stop() {
-      try {
-        process.kill(-child.pid, 'SIGKILL');
-      } catch {}
+    /** The cgroup paths as the kernel prints them (relative to the v1 memory mount). */
+    cgroupPaths: dirs.map((d) => d.slice(MEMCG_V1.length)),
+    async stop() {
+      cleanup.sync();
     },
   };
 }
 
 export function startExporter(args) {
   const child = spawn(process.execPath, [CLI, '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  liveExporters.add(child);
+  installSignalCleanup();
+  child.once('exit', () => liveExporters.delete(child));
   let err = '';
   return new Promise((resolve, reject) => {
     child.stderr.on('data', (c) => {
@@ -48,17 +154,45 @@ export function startExporter(args) {
   });
 }
 
-export function get(port, path = '/metrics') {
+/**
+ * One timed scrape (request to last byte, no gzip). With `capture` (series names, e.g.
+ * 'oom_scrape_collector_duration_seconds{collector="cgroup"}') the body is kept and those series' values
+ * are read from it after the clock has stopped, as `values[name]` (NaN when absent).
+ */
+export function get(port, path = '/metrics', { capture } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     http
       .get({ host: '127.0.0.1', port, path, headers: { 'accept-encoding': 'identity' } }, (res) => {
         let bytes = 0;
-        res.on('data', (c) => (bytes += c.length));
-        res.on('end', () => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, bytes, status: res.statusCode }));
+        const chunks = capture ? [] : undefined;
+        res.on('data', (c) => {
+          bytes += c.length;
+          chunks?.push(c);
+        });
+        res.on('end', () => {
+          const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+          const values = capture ? seriesValues(Buffer.concat(chunks), capture) : undefined;
+          resolve({ ms, bytes, status: res.statusCode, values });
+        });
       })
       .on('error', reject);
   });
+}
+
+function seriesValues(body, names) {
+  const values = {};
+  for (const name of names) {
+    const at = body.indexOf('\n' + name + ' ');
+    if (at === -1) {
+      values[name] = NaN;
+      continue;
+    }
+    const start = at + name.length + 2;
+    const end = body.indexOf('\n', start);
+    values[name] = Number(body.toString('latin1', start, end === -1 ? body.length : end));
+  }
+  return values;
 }
 
 export function cpuMs(pid) {
@@ -132,7 +266,7 @@ export async function benchScrape({ procs, scrapes, extraArgs = [] }) {
     };
   } finally {
     exp.child.kill('SIGTERM');
-    idle.stop();
+    await idle.stop();
   }
 }
 
@@ -148,11 +282,122 @@ export async function benchRssFlat({ procs, scrapes }) {
     return { procs, scrapes, rssMBEvery10Percent: samples };
   } finally {
     exp.child.kill('SIGTERM');
-    idle.stop();
+    await idle.stop();
   }
 }
 
 export function machine() {
   const c = cpus();
   return `${c.length} x ${c[0]?.model ?? 'cpu'}, ${Math.round(Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)[1]) / 1024 / 1024)} GiB, Linux ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, Node ${process.version}`;
+}
+
+/** One /metrics body as text (no gzip), for checking what a scrape exported. */
+export function getText(port, path = '/metrics') {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers: { 'accept-encoding': 'identity' } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      })
+      .on('error', reject);
+  });
+}
+
+/** Series of `metric` whose cgroup label is one of `cgroups` (exact match), and how many distinct cgroups they name. */
+function seriesInCgroups(text, metric, cgroups) {
+  const wanted = new Set(cgroups);
+  const seen = new Set();
+  const values = [];
+  let series = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(metric + '{')) continue;
+    const m = /[{,]cgroup="((?:[^"\\]|\\.)*)"/.exec(line);
+    if (m && wanted.has(m[1])) {
+      series++;
+      seen.add(m[1]);
+      values.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
+    }
+  }
+  return { series, cgroups: seen.size, values };
+}
+
+/**
+ * Issue 4's figure: the scrape ratio (median scrape / median baseline, as benchScrape) with and without
+ * the cgroup collector, on the same `procs` idle processes spread over `cgroups` v1 memory cgroups.
+ * Both exporters run at once and are scraped alternately (order swapped every round), with a baseline
+ * after each scrape, so machine noise hits both alike; both ratios share the one baseline median.
+ * Also checks that the collector really exported the cgroups: a benchmark of a collector that read
+ * nothing would be worthless.
+ */
+export async function benchCgroupRatio({ procs = 2000, cgroups = 50, scrapes = 30 } = {}) {
+  const limitBytes = 1024 ** 3;
+  const idle = await startIdleProcesses(procs, { cgroups, limitBytes });
+  const exporters = [];
+  try {
+    const off = await startExporter(['--kernel-log.source=none', '--no-collector.cgroup']);
+    exporters.push(off);
+    const on = await startExporter(['--kernel-log.source=none']);
+    exporters.push(on);
+    for (let i = 0; i < 5; i++) {
+      await get(off.port);
+      await get(on.port);
+    }
+    const lat = { off: [], on: [] };
+    const base = [];
+    const CG = 'oom_scrape_collector_duration_seconds{collector="cgroup"}';
+    const cgroupMs = [];
+    // Per round, on − off: the two scrapes of a round are back to back, so slow spells mostly cancel.
+    const paired = [];
+    const cpu0 = { off: cpuMs(off.child.pid), on: cpuMs(on.child.pid) };
+    for (let i = 0; i < scrapes; i++) {
+      const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+      const round = {};
+      for (const which of order) {
+        const r = await get(which === 'off' ? off.port : on.port, '/metrics', which === 'on' ? { capture: [CG] } : undefined);
+        if (r.status !== 200) throw new Error(`scrape (${which}) answered ${r.status}`);
+        lat[which].push(r.ms);
+        round[which] = r.ms;
+        if (which === 'on') cgroupMs.push(r.values[CG] * 1000);
+        base.push(baselineMs());
+      }
+      paired.push(round.on - round.off);
+    }
+    const cpu = { off: (cpuMs(off.child.pid) - cpu0.off) / scrapes, on: (cpuMs(on.child.pid) - cpu0.on) / scrapes };
+    const textOn = await getText(on.port);
+    const textOff = await getText(off.port);
+    const visible = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).length;
+    const limits = seriesInCgroups(textOn, 'oom_cgroup_memory_limit_bytes', idle.cgroupPaths);
+    const baseMedian = median(base);
+    const ratioOff = median(lat.off) / baseMedian;
+    const ratioOn = median(lat.on) / baseMedian;
+    return {
+      procs,
+      cgroups,
+      visible,
+      scrapes,
+      baselineMedianMs: baseMedian,
+      medianMsOff: median(lat.off),
+      medianMsOn: median(lat.on),
+      ratioOff,
+      ratioOn,
+      diff: ratioOn - ratioOff,
+      /** Median of the per-round differences (on − off), over the baseline median: less noisy than diff. */
+      pairedDiff: median(paired) / baseMedian,
+      /** The collector's own time (oom_scrape_collector_duration_seconds{collector="cgroup"}), median. */
+      cgroupCollectorMs: median(cgroupMs),
+      cgroupCollectorRatio: median(cgroupMs) / baseMedian,
+      cpuMsPerScrapeOff: cpu.off,
+      cpuMsPerScrapeOn: cpu.on,
+      // What the collector exported for our cgroups, and how many of our processes carry their label.
+      limitSeries: limits.series,
+      limitValuesOk: limits.values.length > 0 && limits.values.every((v) => v === limitBytes),
+      usageSeries: seriesInCgroups(textOn, 'oom_cgroup_memory_usage_bytes', idle.cgroupPaths).series,
+      limitSeriesWithoutCollector: seriesInCgroups(textOff, 'oom_cgroup_memory_limit_bytes', idle.cgroupPaths).series,
+      processSeriesInCgroups: seriesInCgroups(textOn, 'oom_process_score', idle.cgroupPaths).series,
+    };
+  } finally {
+    for (const e of exporters) e.child.kill('SIGTERM');
+    await idle.stop();
+  }
 }
