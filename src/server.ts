@@ -67,7 +67,9 @@ export function buildServer({ config, collection, log }: ServerOptions): Fastify
       reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
       return reply.send(zipped);
     }
-    // The body is the pooled buffer itself: hand it back only once the socket is done with it.
+    // The body is the pooled buffer itself: hand it back once the socket has taken all of it
+    // ('finish'), or the connection is gone ('close'), whichever comes first.
+    reply.raw.once('finish', () => lease.release());
     reply.raw.once('close', () => lease.release());
     return reply.send(lease.body);
   });
