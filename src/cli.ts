@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The 1 MiB young-generation semi-space keeps the exporter's RSS flat and small: a scrape of 10,000
+// processes made V8 grow it to 16 MiB (32 MiB resident) for no speed gain (bench/, README).
 import { FlagError, helpText, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 import { checkProcfs } from './procfs/check.js';
