@@ -113,18 +113,12 @@ interface Summary {
   uid: number | null;
 }
 
-interface Victim {
+/** What the Killed line itself says: the kill's own fields, with pid and comm always present. */
+type Victim = Pick<OomKill, 'uid' | 'totalVmBytes' | 'anonRssBytes' | 'fileRssBytes' | 'shmemRssBytes' | 'pgtablesBytes' | 'oomScoreAdj'> & {
   pid: number;
   comm: string;
-  uid: number | null;
   prefix: string;
-  totalVmBytes: number | null;
-  anonRssBytes: number | null;
-  fileRssBytes: number | null;
-  shmemRssBytes: number | null;
-  pgtablesBytes: number | null;
-  oomScoreAdj: number | null;
-}
+};
 
 interface GroupContext {
   invoker: string | null;

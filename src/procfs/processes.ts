@@ -20,6 +20,7 @@ export interface ProcessSample {
 export interface ProcessScan {
   /** User-space processes seen in this pass (kernel threads and zombies are not counted). */
   visible: number;
+  /** The samples of this pass; the scanner reuses these objects, so they are valid until the next scan(). */
   processes: ProcessSample[];
 }
 
@@ -36,6 +37,12 @@ interface Identity {
   seen: number;
   cgroup: string;
   cmdline: string | undefined;
+  /**
+   * The process's sample, updated in place every scan. New objects for 10,000 processes per scrape
+   * survive long enough to make V8 grow its young generation and promote them, which is most of
+   * the exporter's RSS; long-lived ones cost nothing per scrape. Valid until the next scan().
+   */
+  sample: ProcessSample;
 }
 
 /** A small integer file (oom_score, oom_score_adj): its value, undefined when unreadable, null when gone. */
@@ -101,17 +108,22 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
       if (id === undefined || id.inode !== inode || inode === -1) {
         const cg = readText(dir + 'cgroup', true);
         if (cg.failure === 'gone') continue;
-        id = {
-          inode,
-          seen: gen,
-          cgroup: cg.text === undefined ? '' : parseMemoryCgroup(cg.text),
-          cmdline: opts.wantCmdline ? readCmdline(dir) : undefined,
-        };
+        const cgroup = cg.text === undefined ? '' : parseMemoryCgroup(cg.text);
+        const cmdline = opts.wantCmdline ? readCmdline(dir) : undefined;
+        id = { inode, seen: gen, cgroup, cmdline, sample: { pid, comm, cgroup, cmdline, rssBytes, swapBytes, oomScore, oomScoreAdj } };
         known.set(pid, id);
+      } else {
+        const sample = id.sample;
+        // Keep the old string when the name is unchanged: the new one then dies young.
+        if (sample.comm !== comm) sample.comm = comm;
+        sample.rssBytes = rssBytes;
+        sample.swapBytes = swapBytes;
+        sample.oomScore = oomScore;
+        sample.oomScoreAdj = oomScoreAdj;
       }
       id.seen = gen;
       visible++;
-      processes.push({ pid, comm, cgroup: id.cgroup, cmdline: id.cmdline, rssBytes, swapBytes, oomScore, oomScoreAdj });
+      processes.push(id.sample);
     }
     for (const [pid, id] of known) if (id.seen !== gen) known.delete(pid);
     return { visible, processes };

@@ -96,19 +96,17 @@ export function readText(path: string, singleShot = false): ReadResult {
 }
 
 /**
- * Parses the decimal integer at the start of buf[0..len) (oom_score, oom_score_adj), or undefined.
+ * The decimal integer at b[pos..end) after blanks, with an optional minus sign, or undefined when
+ * there are no digits: oom_score, oom_score_adj, and the numbers of status lines.
  */
-export function parseIntBytes(b: Buffer, len: number): number | undefined {
-  let i = 0;
-  while (i < len && (b[i] === 32 || b[i] === 9)) i++;
-  let neg = false;
-  if (b[i] === 45 /* - */) {
-    neg = true;
-    i++;
-  }
+export function intAt(b: Buffer, pos: number, end: number): number | undefined {
+  let i = pos;
+  while (i < end && (b[i] === 32 || b[i] === 9)) i++;
+  const neg = b[i] === 45; /* - */
+  if (neg) i++;
   const start = i;
   let n = 0;
-  while (i < len) {
+  while (i < end) {
     const c = b[i] ?? 0;
     if (c < 48 || c > 57) break;
     n = n * 10 + (c - 48);
@@ -116,4 +114,9 @@ export function parseIntBytes(b: Buffer, len: number): number | undefined {
   }
   if (i === start) return undefined;
   return neg ? -n : n;
+}
+
+/** The decimal integer at the start of buf[0..len) (oom_score, oom_score_adj), or undefined. */
+export function parseIntBytes(b: Buffer, len: number): number | undefined {
+  return intAt(b, 0, len);
 }

@@ -1,3 +1,5 @@
+import { intAt } from './read.js';
+
 /**
  * /proc/PID/status: the process's name and memory, converted to bytes at parse time.
  * Keys the kernel does not print stay undefined (kernel threads and zombies have no Vm* lines).
@@ -74,27 +76,13 @@ function startsWithAt(b: Buffer, pos: number, key: Buffer): boolean {
   return true;
 }
 
-/** The unsigned decimal after blanks at pos, or undefined. */
-function uintAt(b: Buffer, pos: number, end: number): number | undefined {
-  while (pos < end && (b[pos] === 32 || b[pos] === 9)) pos++;
-  const start = pos;
-  let n = 0;
-  while (pos < end) {
-    const c = b[pos] ?? 0;
-    if (c < 48 || c > 57) break;
-    n = n * 10 + (c - 48);
-    pos++;
-  }
-  return pos === start ? undefined : n;
-}
-
 /** Values follow the key's colon after one tab; Name's value is then the rest of the line, verbatim. */
 function valueStart(b: Buffer, afterColon: number): number {
   return b[afterColon] === 9 /* \t */ ? afterColon + 1 : afterColon;
 }
 
 function kbAt(b: Buffer, pos: number, end: number): number | undefined {
-  const kb = uintAt(b, pos, end);
+  const kb = intAt(b, pos, end);
   return kb === undefined ? undefined : kb * 1024;
 }
 
@@ -125,10 +113,10 @@ export function parseStatusBytes(b: Buffer, len: number): ProcStatus {
         if (startsWithAt(b, pos, K_STATE)) out.state = String.fromCharCode(b[valueStart(b, pos + 6)] ?? 63);
         break;
       case 80 /* P */:
-        if (startsWithAt(b, pos, K_PPID)) out.ppid = uintAt(b, pos + 5, eol);
+        if (startsWithAt(b, pos, K_PPID)) out.ppid = intAt(b, pos + 5, eol);
         break;
       case 85 /* U */:
-        if (startsWithAt(b, pos, K_UID)) out.uid = uintAt(b, pos + 4, eol);
+        if (startsWithAt(b, pos, K_UID)) out.uid = intAt(b, pos + 4, eol);
         break;
       case 75 /* K */:
         if (startsWithAt(b, pos, K_KTHREAD)) out.kthread = b[valueStart(b, pos + 8)] === 49 /* 1 */;
