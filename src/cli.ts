@@ -1,7 +1,8 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 // The 1 MiB young-generation semi-space keeps the exporter's RSS flat and small: a scrape of 10,000
 // processes made V8 grow it to 16 MiB (32 MiB resident) for no speed gain (bench/, README).
-import { FlagError, helpText, parseConfig } from './config.js';
+import type { FastifyInstance } from 'fastify';
+import { FlagError, helpText, parseConfig, type ListenAddress } from './config.js';
 import { createLogger } from './log.js';
 import { checkProcfs } from './procfs/check.js';
 import { COLLECTOR_FLAGS, createCollection } from './registry.js';
@@ -9,6 +10,24 @@ import { buildServer } from './server.js';
 import { createKillStore } from './kills/store.js';
 import { VERSION } from './version.js';
 import { runKills } from './kills/command.js';
+
+/**
+ * An empty host means every address: IPv6 "::" (which takes IPv4 too), or 0.0.0.0 on hosts where
+ * IPv6 is disabled and "::" cannot be bound.
+ */
+async function listen(app: FastifyInstance, addr: ListenAddress): Promise<void> {
+  if (addr.host !== '') {
+    await app.listen({ host: addr.host, port: addr.port });
+    return;
+  }
+  try {
+    await app.listen({ host: '::', port: addr.port });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw err;
+    await app.listen({ host: '0.0.0.0', port: addr.port });
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'kills') {
@@ -53,14 +72,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const app = buildServer({ config, collection, log });
-  const host = config.listen.host === '' ? '::' : config.listen.host;
+  let app;
   try {
-    await app.listen({ host, port: config.listen.port });
+    app = buildServer({ config, collection, log });
+    await listen(app, config.listen);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
     process.stderr.write(`oom-exporter: cannot listen on ${config.listen.host}:${config.listen.port}: ${why}\n`);
+    // The kernel-log follower may run a journalctl child: stop it, or it keeps this process alive.
     await collection.close();
     return 1;
   }

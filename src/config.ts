@@ -162,8 +162,8 @@ export function parseConfig(argv: readonly string[], collectors: readonly Collec
   if (!listen) throw new FlagError(`invalid --web.listen-address "${listenText}": want [HOST]:PORT, e.g. :${DEFAULT_PORT} or 127.0.0.1:${DEFAULT_PORT}`);
 
   const telemetryPath = get('web.telemetry-path') ?? '/metrics';
-  if (!telemetryPath.startsWith('/') || telemetryPath === '/') {
-    throw new FlagError(`invalid --web.telemetry-path "${telemetryPath}": must start with / and not be / (the landing page)`);
+  if (!telemetryPath.startsWith('/') || telemetryPath === '/' || telemetryPath === '/healthz') {
+    throw new FlagError(`invalid --web.telemetry-path "${telemetryPath}": must start with / and be neither / (the landing page) nor /healthz`);
   }
 
   const matchText = get('process.match');

@@ -52,11 +52,14 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
   const buildInfo = new Gauge({ name: 'oom_exporter_build_info', help: 'Always 1; labelled with the exporter version and the Node.js version it runs on.', labelNames: ['version', 'nodejs'] as const, registers: [registry] });
   buildInfo.set({ version: VERSION, nodejs: process.version }, 1);
 
-  const env: CollectorEnv = { config, registry, log, kills: opts.kills };
-  const enabled: { name: string; collector: Collector }[] = [];
+  // Each collector registers its metrics in a registry of its own, so that a collector that fails
+  // serves nothing (as in node_exporter) instead of its values from the last scrape that worked.
+  const enabled: { name: string; collector: Collector; registry: Registry }[] = [];
   for (const def of [...COLLECTORS, ...(opts.extra ?? [])]) {
     if (!(config.collectors.get(def.name) ?? opts.extra?.includes(def) ?? false)) continue;
-    enabled.push({ name: def.name, collector: await def.create(env) });
+    const own = new Registry();
+    const env: CollectorEnv = { config, registry: own, log, kills: opts.kills };
+    enabled.push({ name: def.name, collector: await def.create(env), registry: own });
   }
   log.info('collectors enabled', { collectors: enabled.map((c) => c.name).join(',') });
 
@@ -108,13 +111,16 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
         return selection;
       },
     };
-    for (const { name, collector } of enabled) {
+    const succeeded: Registry[] = [];
+    for (const { name, collector, registry: own } of enabled) {
       const start = process.hrtime.bigint();
       const mark = out.length;
       let ok = 1;
       try {
         await collector.collect(scrape);
+        succeeded.push(own);
       } catch (err) {
+        // Drop what it wrote itself; its registry is left out below.
         out.truncate(mark);
         ok = 0;
         log.error('collector failed', { collector: name, err: (err as Error).message });
@@ -123,7 +129,9 @@ export async function createCollection(opts: CollectionOptions): Promise<Collect
       success.set({ collector: name }, ok);
     }
     // Families order is free in the exposition format: the hand-written ones come first.
-    if (out.length > 0) out.string('\n');
+    for (const own of succeeded) {
+      if (own.getMetricsAsArray().length > 0) out.string(await own.metrics());
+    }
     out.string(await registry.metrics());
     if (!config.disableExporterMetrics) out.string('\n' + (await runtime.metrics()));
     return { out, body: out.view(), holders: 0 };

@@ -34,6 +34,17 @@ function landingPage(config: Config): string {
 `;
 }
 
+/** Whether an Accept-Encoding header asks for gzip (and does not refuse it with q=0). */
+export function acceptsGzip(header: string): boolean {
+  for (const part of header.split(',')) {
+    const [coding = '', ...params] = part.trim().split(';');
+    if (coding.trim().toLowerCase() !== 'gzip') continue;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  }
+  return false;
+}
+
 /** The fastify app, without listening: tests use inject() or listen on port 0. */
 export function buildServer({ config, collection, log }: ServerOptions): FastifyInstance {
   const app = Fastify({
@@ -56,8 +67,7 @@ export function buildServer({ config, collection, log }: ServerOptions): Fastify
       return reply.code(500).type('text/plain; charset=utf-8').send(`scrape failed: ${(err as Error).message}\n`);
     }
     reply.type(collection.contentType).header('cache-control', 'no-store');
-    const accept = String(req.headers['accept-encoding'] ?? '');
-    if (/\bgzip\b/.test(accept)) {
+    if (acceptsGzip(String(req.headers['accept-encoding'] ?? ''))) {
       let zipped: Buffer;
       try {
         zipped = await gzipAsync(lease.body);

@@ -57,6 +57,7 @@ describe('parseConfig', () => {
     fails(['--kernel-log.source=file'], /--kernel-log\.file/);
     fails(['--process.match=argv'], /--process\.match/);
     fails(['--web.telemetry-path=metrics'], /--web\.telemetry-path/);
+    fails(['--web.telemetry-path=/healthz'], /--web\.telemetry-path "\/healthz"/);
     fails(['--path.procfs'], /--path\.procfs needs a value/);
     fails(['positional'], /unexpected argument "positional"/);
     fails(['--once=maybe'], /--once takes no value/);

@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { COLLECTOR_FLAGS, createCollection } from '../src/registry.js';
-import { buildServer } from '../src/server.js';
+import { acceptsGzip, buildServer } from '../src/server.js';
 import { createKillStore } from '../src/kills/store.js';
 import type { CollectorDefinition } from '../src/collectors/types.js';
 import { one, parseMetrics } from './helpers/metrics.js';
@@ -73,6 +73,42 @@ describe('HTTP server', () => {
     expect(one(s, 'oom_process_score', { pid: '100' })).toBe(667);
   });
 
+  it('serves nothing of a collector that failed, not its values from the last scrape that worked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oom-proc-'));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      const config = parseConfig([`--path.procfs=${dir}`, '--kernel-log.source=none'], COLLECTOR_FLAGS);
+      const collection = await createCollection({ config, log: quiet, kills: createKillStore() });
+      app = buildServer({ config, collection, log: quiet });
+      expect(one(parseMetrics((await app.inject({ url: '/metrics' })).body), 'oom_kills_total')).toBe(3);
+      rmSync(join(dir, 'vmstat'));
+      const after = parseMetrics((await app.inject({ url: '/metrics' })).body);
+      expect(one(after, 'oom_scrape_collector_success', { collector: 'vmstat' })).toBe(0);
+      expect(one(after, 'oom_kills_total')).toBeUndefined();
+      expect(one(after, 'oom_process_score', { pid: '100' })).toBe(667);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('drops what a failing collector wrote into the body before it threw', async () => {
+    const halfway: CollectorDefinition = {
+      name: 'halfway',
+      defaultEnabled: true,
+      help: 'writes, then fails',
+      create: () => ({
+        collect(scrape) {
+          scrape.out.string('# TYPE oom_half gauge\noom_half 1\n');
+          throw new Error('boom');
+        },
+      }),
+    };
+    app = await build([halfway]);
+    const body = (await app.inject({ url: '/metrics' })).body;
+    expect(body).not.toContain('oom_half');
+    expect(one(parseMetrics(body), 'oom_scrape_collector_success', { collector: 'halfway' })).toBe(0);
+  });
+
   it('shares one collection between concurrent scrapes', async () => {
     let calls = 0;
     let release: () => void = () => {};
@@ -131,5 +167,15 @@ describe('HTTP server', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('acceptsGzip', () => {
+  it('reads Accept-Encoding as Prometheus and browsers send it, and honours q=0', () => {
+    expect(acceptsGzip('gzip')).toBe(true);
+    expect(acceptsGzip('identity, gzip;q=0.5')).toBe(true);
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('x-gzip, deflate')).toBe(false);
+    expect(acceptsGzip('')).toBe(false);
   });
 });

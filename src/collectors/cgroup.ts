@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
+import type { Config } from '../config.js';
 import { createContainerNames, type ContainerNames, type ContainerRecord } from '../cgroup/docker.js';
 import { parseCgroupPath } from '../cgroup/info.js';
 import { createCgroupMemoryReader, type CgroupMemory, type CgroupMemoryReader } from '../cgroup/memory.js';
@@ -42,8 +43,11 @@ function memoryReaderFinder(paths: CgroupPaths): () => CgroupMemoryReader | unde
 const INFO_LABELS = ['cgroup', 'container_id', 'pod_uid', 'systemd_unit', 'runtime'] as const;
 const INFO_LABELS_DOCKER = [...INFO_LABELS, 'container_name'] as const;
 
-/** The docker collector's name source, for the cgroup collector of the same collection (same registry). */
-const containerNamesOf = new WeakMap<Registry, ContainerNames>();
+/**
+ * The docker collector's name source, for the cgroup collector of the same collection. Keyed by the
+ * collection's config object, the one thing both collectors of a collection are given alike.
+ */
+const containerNamesOf = new WeakMap<Config, ContainerNames>();
 
 /**
  * Off by default: Docker's container names as oom_cgroup_info's container_name. Reads the Docker socket
@@ -55,12 +59,12 @@ export function makeDockerCollector(list: () => Promise<readonly ContainerRecord
     name: 'docker',
     defaultEnabled: false,
     help: "Docker container names as oom_cgroup_info's container_name (Docker socket, looked up at most once a minute in the background).",
-    create({ registry, log }) {
+    create({ registry, config, log }) {
       const source = createContainerNames({
         list,
         onError: (err) => log.debug('docker container list failed', { err: (err as Error).message }),
       });
-      containerNamesOf.set(registry, source);
+      containerNamesOf.set(config, source);
       // Started now, so the first scrape likely has names already.
       source.refreshIfDue();
       const listed = new Gauge({ name: 'oom_docker_containers', help: 'Containers (any state) the last look-up of Docker container names listed; 0 when Docker is absent.', registers: [registry] });
@@ -112,6 +116,8 @@ export const cgroupCollector: CollectorDefinition = {
 
     const findReader = memoryReaderFinder({ procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs });
     const all = [usage, limit, swapUsage, swapLimit, oomKills, waiting, stalled, info];
+    const owners = new Map<string, { owner: ReturnType<typeof parseCgroupPath>; seen: number }>();
+    let generation = 0;
 
     return {
       collect(scrape) {
@@ -122,13 +128,20 @@ export const cgroupCollector: CollectorDefinition = {
 
         // Reset first, so cgroups that no process holds any more disappear. The counters mirror the
         // kernel's own counts; a cgroup that is removed and made again starts from 0, a counter reset.
-        const names = withNames ? containerNamesOf.get(registry)?.names() : undefined;
+        const names = withNames ? containerNamesOf.get(config)?.names() : undefined;
         for (const m of all) m.reset();
+        const gen = ++generation;
         for (const { cgroup, memory } of samples) {
           const labels = { cgroup };
           // A killed container's cgroup is usually gone by the next scrape; its owner still matters,
-          // and comes from the path alone.
-          const owner = parseCgroupPath(cgroup);
+          // and comes from the path alone. A path's owner never changes: parse it once.
+          let cached = owners.get(cgroup);
+          if (cached === undefined) {
+            cached = { owner: parseCgroupPath(cgroup), seen: gen };
+            owners.set(cgroup, cached);
+          }
+          cached.seen = gen;
+          const owner = cached.owner;
           if (withNames) info.set({ cgroup, ...owner, container_name: names?.get(owner.container_id) ?? '' }, 1);
           else info.set({ cgroup, ...owner }, 1);
           if (memory === null) continue;
@@ -140,6 +153,7 @@ export const cgroupCollector: CollectorDefinition = {
           if (memory.pressureWaitingSeconds !== undefined) waiting.inc(labels, memory.pressureWaitingSeconds);
           if (memory.pressureStalledSeconds !== undefined) stalled.inc(labels, memory.pressureStalledSeconds);
         }
+        for (const [path, c] of owners) if (c.seen !== gen) owners.delete(path);
       },
     };
   },

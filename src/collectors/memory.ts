@@ -1,5 +1,4 @@
 import { Gauge } from 'prom-client';
-import { mem } from 'systeminformation/lib/memory.js';
 import { parseMeminfo } from '../procfs/meminfo.js';
 import { readText } from '../procfs/read.js';
 import type { CollectorDefinition } from './types.js';
@@ -12,17 +11,14 @@ export interface HostMemory {
 }
 
 /**
- * Host memory through systeminformation's mem(), the product's chosen library, when we read the
- * machine's own /proc. systeminformation always opens /proc/meminfo itself, so with --path.procfs
- * pointing elsewhere (a fixture tree, a host /proc mounted at another path) we read <procfs>/meminfo
- * with the same definitions: available = MemAvailable (or free + buffers + cached + slab before 3.14),
- * swap used = SwapTotal - SwapFree.
+ * Host memory from <procfs>/meminfo. This was systeminformation's mem(), the library the product
+ * started with, but it takes "MemAvailable: 0" for a missing line and then reports free + buffers +
+ * cached + slab instead: wrong at exactly the moment before an OOM kill, which is the one moment this
+ * exporter exists for. It also always opens /proc/meminfo, ignoring --path.procfs. Same definitions:
+ * available = MemAvailable (or free + buffers + cached + slab on kernels before 3.14, which have no
+ * such line), swap used = SwapTotal - SwapFree.
  */
-export async function readHostMemory(procfs: string): Promise<HostMemory> {
-  if (procfs === '/proc') {
-    const m = await mem();
-    return { totalBytes: m.total, availableBytes: m.available, swapTotalBytes: m.swaptotal, swapUsedBytes: m.swapused };
-  }
+export function readHostMemory(procfs: string): HostMemory {
   const path = `${procfs}/meminfo`;
   const res = readText(path);
   if (res.text === undefined) throw new Error(`cannot read ${path} (${res.failure})`);
@@ -38,7 +34,7 @@ export async function readHostMemory(procfs: string): Promise<HostMemory> {
 export const memoryCollector: CollectorDefinition = {
   name: 'memory',
   defaultEnabled: true,
-  help: 'Host memory and swap (systeminformation mem()).',
+  help: 'Host memory and swap from /proc/meminfo.',
   create({ registry, config }) {
     const registers = [registry];
     const total = new Gauge({ name: 'oom_memory_total_bytes', help: 'Total usable RAM (MemTotal).', registers });
@@ -46,8 +42,8 @@ export const memoryCollector: CollectorDefinition = {
     const swapTotal = new Gauge({ name: 'oom_swap_total_bytes', help: 'Total swap space.', registers });
     const swapUsed = new Gauge({ name: 'oom_swap_used_bytes', help: 'Swap space in use.', registers });
     return {
-      async collect() {
-        const m = await readHostMemory(config.procfs);
+      collect() {
+        const m = readHostMemory(config.procfs);
         total.set(m.totalBytes);
         available.set(m.availableBytes);
         swapTotal.set(m.swapTotalBytes);

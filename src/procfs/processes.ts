@@ -24,6 +24,9 @@ export interface ProcessScan {
   processes: ProcessSample[];
 }
 
+/** Each scan re-reads the cgroup of one PID in this many (see scan()). */
+export const RECHECK_EVERY = 16;
+
 export interface ProcessScannerOptions {
   procfs: string;
   /** Read /proc/PID/cmdline (once per process lifetime) for --process.match=cmdline. */
@@ -105,22 +108,31 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
       if (stLen < 0 && oomScore === undefined && oomScoreAdj === undefined) continue;
 
       let id = known.get(pid);
-      if (id === undefined || id.inode !== inode || inode === -1) {
+      // Read the cgroup (and command line) again for a new process (PID reuse gives new inodes), after
+      // an exec (the name changes; the command line certainly did), and for one PID in RECHECK_EVERY
+      // each scan, so a process moved to another cgroup (systemd-run, docker exec, a scope) is seen
+      // within that many scrapes at a sixteenth of the cost of reading them all every time.
+      if (id === undefined || id.inode !== inode || inode === -1 || id.sample.comm !== comm || (pid + gen) % RECHECK_EVERY === 0) {
         const cg = readText(dir + 'cgroup', true);
         if (cg.failure === 'gone') continue;
         const cgroup = cg.text === undefined ? '' : parseMemoryCgroup(cg.text);
         const cmdline = opts.wantCmdline ? readCmdline(dir) : undefined;
-        id = { inode, seen: gen, cgroup, cmdline, sample: { pid, comm, cgroup, cmdline, rssBytes, swapBytes, oomScore, oomScoreAdj } };
-        known.set(pid, id);
-      } else {
-        const sample = id.sample;
-        // Keep the old string when the name is unchanged: the new one then dies young.
-        if (sample.comm !== comm) sample.comm = comm;
-        sample.rssBytes = rssBytes;
-        sample.swapBytes = swapBytes;
-        sample.oomScore = oomScore;
-        sample.oomScoreAdj = oomScoreAdj;
+        if (id !== undefined && id.inode === inode && inode !== -1) {
+          // The same process: keep its sample object, with the strings unchanged where they are.
+          if (id.cgroup !== cgroup) id.cgroup = id.sample.cgroup = cgroup;
+          if (id.cmdline !== cmdline) id.cmdline = id.sample.cmdline = cmdline;
+        } else {
+          id = { inode, seen: gen, cgroup, cmdline, sample: { pid, comm, cgroup, cmdline, rssBytes, swapBytes, oomScore, oomScoreAdj } };
+          known.set(pid, id);
+        }
       }
+      const sample = id.sample;
+      // Keep the old string when the name is unchanged: the new one then dies young.
+      if (sample.comm !== comm) sample.comm = comm;
+      sample.rssBytes = rssBytes;
+      sample.swapBytes = swapBytes;
+      sample.oomScore = oomScore;
+      sample.oomScoreAdj = oomScoreAdj;
       id.seen = gen;
       visible++;
       processes.push(id.sample);

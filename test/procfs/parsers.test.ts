@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMemoryCgroup } from '../../src/procfs/cgroup.js';
 import { parseMeminfo } from '../../src/procfs/meminfo.js';
-import { parseIntFile } from '../../src/procfs/oom.js';
+import { parseIntBytes } from '../../src/procfs/read.js';
 import { parsePressure } from '../../src/procfs/pressure.js';
 import { parseVmstatValue } from '../../src/procfs/vmstat.js';
 
@@ -27,11 +27,14 @@ describe('parseMemoryCgroup', () => {
   });
 });
 
-describe('parseIntFile', () => {
+describe('parseIntBytes', () => {
+  const int = (s: string) => parseIntBytes(Buffer.from(s), Buffer.byteLength(s));
   it('reads negative adj and rejects garbage', () => {
-    expect(parseIntFile('-900\n')).toBe(-900);
-    expect(parseIntFile('667\n')).toBe(667);
-    expect(parseIntFile('')).toBeUndefined();
+    expect(int('-900\n')).toBe(-900);
+    expect(int('667\n')).toBe(667);
+    expect(int('')).toBeUndefined();
+    expect(int('-')).toBeUndefined();
+    expect(int('x1')).toBeUndefined();
   });
 });
 

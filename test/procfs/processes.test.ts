@@ -1,9 +1,9 @@
-import { cpSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProcessScanner } from '../../src/procfs/processes.js';
+import { RECHECK_EVERY, createProcessScanner } from '../../src/procfs/processes.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
 
@@ -67,14 +67,31 @@ describe('PID reuse', () => {
     expect(p?.cgroup).toBe('/system.slice/other.service');
   });
 
-  it('does not re-read the cgroup of a process it already knows', () => {
+  it('re-reads the cgroup of a known process within RECHECK_EVERY scans, not at every scan', () => {
     dir = mkdtempSync(join(tmpdir(), 'oom-proc-'));
     cpSync(FIXTURE, dir, { recursive: true });
     const scanner = createProcessScanner({ procfs: dir, wantCmdline: false });
     scanner.scan();
-    // Same process (same status inode): the cached cgroup stands even though the file changed.
-    writeFileSync(join(dir, '100', 'cgroup'), '0::/changed\n');
-    expect(scanner.scan().processes.find((p) => p.pid === 100)?.cgroup).toBe('/system.slice/app.service');
+    // The same process (same status inode) moved to another cgroup.
+    writeFileSync(join(dir, '100', 'cgroup'), '0::/moved\n');
+    const seen: string[] = [];
+    for (let i = 0; i < RECHECK_EVERY; i++) seen.push(scanner.scan().processes.find((p) => p.pid === 100)?.cgroup ?? '');
+    expect(seen[0]).toBe('/system.slice/app.service');
+    expect(seen.at(-1)).toBe('/moved');
+    expect(seen.filter((c) => c === '/moved').length).toBeLessThan(RECHECK_EVERY);
+  });
+
+  it('re-reads the cgroup and command line at once after an exec (the name changes)', () => {
+    dir = mkdtempSync(join(tmpdir(), 'oom-proc-'));
+    cpSync(FIXTURE, dir, { recursive: true });
+    const scanner = createProcessScanner({ procfs: dir, wantCmdline: true });
+    scanner.scan();
+    const status = readFileSync(join(dir, '100', 'status'), 'utf8');
+    writeFileSync(join(dir, '100', 'status'), status.replace('Name:\tpython3', 'Name:\tgunicorn'));
+    writeFileSync(join(dir, '100', 'cgroup'), '0::/exec.scope\n');
+    writeFileSync(join(dir, '100', 'cmdline'), 'gunicorn\0app:main\0');
+    const p = scanner.scan().processes.find((x) => x.pid === 100);
+    expect(p).toMatchObject({ comm: 'gunicorn', cgroup: '/exec.scope', cmdline: 'gunicorn app:main' });
   });
 });
 
