@@ -18,8 +18,9 @@ import type { LogRecord } from './types.js';
  *   syslog RFC 3164     Mar  9 18:14:14 host tag: [295692.212175] msg   (also journalctl short, short-precise)
  *   anything else       bare message                                 fromKernel (cadvisor's test lines, pasted logs)
  *
- * Syslog and journal lines are from the kernel when their tag is "kernel"; a process could log under that
- * tag, which the text alone cannot reveal (the facility is not in the file).
+ * Syslog and journal lines are from the kernel when their tag is "kernel", and only then: one whose tag
+ * cannot be read is not the kernel's either. A process could log under the tag "kernel", which the text
+ * alone cannot reveal (the facility is not in the file).
  *
  * Wall-clock times without a zone (RFC 3164, dmesg -T) are the local time of the machine reading them;
  * times without a year take the year of `nowMs`, or the year before when that would put the line more
@@ -181,12 +182,9 @@ function isoLine(line: string): LogRecord {
   if (!m) return bare(line);
   const time = isoTime(m[0], m[1]!, m[3], m[4]);
   const rest = m[0].length;
-  if (m[2] !== ',') {
-    const r = afterTimestamp(line, rest, time);
-    if (r) return r;
-  }
   // dmesg --time-format iso prints the fraction after a comma and no host or tag.
-  return { message: line.slice(rest), fromKernel: true, identifier: null, time, uptimeSeconds: null };
+  if (m[2] === ',') return { message: line.slice(rest), fromKernel: true, identifier: null, time, uptimeSeconds: null };
+  return afterTimestamp(line, rest, time) ?? untagged(line, rest, time);
 }
 
 // --- RFC 3164 / journalctl short -------------------------------------------------------------------
@@ -201,7 +199,7 @@ let last3164Value: string | null = null;
 function syslog3164(line: string, nowMs: number | undefined): LogRecord | null {
   // Lines of one second share their stamp: skip the regex when this line starts with the last one's.
   if (last3164Key !== '' && nowMs === last3164Now && line.startsWith(last3164Key)) {
-    return afterTimestamp(line, last3164Key.length, last3164Value);
+    return afterTimestamp(line, last3164Key.length, last3164Value) ?? untagged(line, last3164Key.length, last3164Value);
   }
   const m = SYSLOG_TS.exec(line);
   if (!m) return null;
@@ -215,12 +213,22 @@ function syslog3164(line: string, nowMs: number | undefined): LogRecord | null {
     last3164Now = nowMs;
     last3164Value = time;
   }
-  return afterTimestamp(line, stamp.length, time);
+  return afterTimestamp(line, stamp.length, time) ?? untagged(line, stamp.length, time);
+}
+
+/**
+ * A syslog or journal line whose tag cannot be read: `logger -t "Out of memory" "Killed process ..."`
+ * makes rsyslog write "TIME host Out of memory: Killed process ...". The timestamp already says a
+ * daemon wrote this line, and only the tag "kernel" makes it the kernel's, so it is never read as bare
+ * kernel text: a record nobody's parser rule matches (no identifier to claim a userspace killer either).
+ */
+function untagged(line: string, at: number, time: string | null): LogRecord {
+  return { message: line.slice(at), fromKernel: false, identifier: null, time, uptimeSeconds: null };
 }
 
 /**
  * "host tag: msg" or, when journalctl had no hostname, "tag: msg". The tag is "kernel" or "name[pid]".
- * Returns null when the rest is not shaped like that, so the caller can fall back to bare text.
+ * Returns null when the rest is not shaped like that (the caller makes it an untagged record).
  */
 function afterTimestamp(line: string, at: number, time: string | null): LogRecord | null {
   let sp = line.indexOf(' ', at);

@@ -28,7 +28,7 @@ export interface KernelLogOptions {
   onKill?: KillListener;
   /** How often the follower drains on its own, between scrapes (default 500 ms). */
   pollIntervalMs?: number;
-  /** Least time between two state-file writes (a kill is saved at once). */
+  /** Least time between two state-file writes. */
   saveIntervalMs?: number;
   /** Test seams. */
   kmsg?: { path?: string; read?: KmsgReadFn };
@@ -38,9 +38,9 @@ export interface KernelLogOptions {
 }
 
 /**
- * A kill listener. `timestampSeconds` is when the kill happened as well as the log tells: the record's
- * wall-clock time, else boot time plus its uptime stamp (as dmesg -T does, early by any time spent
- * suspended), else now.
+ * A kill listener. `timestampSeconds` is when the kill happened as well as the log tells: boot time plus
+ * the kernel's own uptime stamp (as dmesg -T does, early by any time spent suspended), else the record's
+ * wall-clock time, else now.
  */
 export type KillListener = (kill: OomKill, timestampSeconds: number) => void;
 
@@ -59,11 +59,18 @@ export interface KernelLog {
   lostTotal(): number;
   /** Reads whatever the source has now, synchronously; call it first at each scrape. */
   drain(): void;
+  /**
+   * Says that the metrics of everything read so far have been served (call it at the end of each
+   * scrape): the source's current position becomes the committed one, the only one the state file ever
+   * gets. Until the first commit it keeps where this run began, so a restart counts again, once, every
+   * kill no scrape has shown yet.
+   */
+  commit(): void;
   /** The last RECENT_LIMIT kills, oldest first. */
   recent(): readonly OomKill[];
   /** Listens for kills; returns the function that stops listening. */
   onKill(listener: KillListener): () => void;
-  /** Stops reading and saves the final position. */
+  /** Stops reading and saves the committed position. */
   stop(): Promise<void>;
 }
 
@@ -150,6 +157,13 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   if (opts.onKill) listeners.add(opts.onKill);
   let records = 0;
   let lost = 0;
+  // What the state file may hold. A position past a kill no scrape has served would make a restart skip
+  // that kill, and Prometheus would never see it: so until commit() it is where this run began (the
+  // resumed position, else the position after the context read at start), then each committed one.
+  let committed: SourcePosition | null = position ?? null;
+  let commitCalled = false;
+  // Whether a record of this run (not context) was delivered: the start position stops moving then.
+  let liveSeen = false;
   let lastSavedKey = '';
   let lastSaveMs = 0;
   let lastSaveError = '';
@@ -159,7 +173,7 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
 
   function save(force: boolean): void {
     if (stateFile === undefined || bootId === null || source === null) return;
-    const pos = source.position();
+    const pos = committed;
     if (pos === null) return;
     const key = JSON.stringify(pos);
     if (key === lastSavedKey) return;
@@ -178,18 +192,24 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   }
 
   function timestampOf(kill: OomKill): number {
+    // The kernel's own stamp first: a syslog time has no zone (read as local time, it is off by the
+    // offset when the file was written elsewhere or under another TZ) and whole seconds at best.
+    if (kill.uptimeSeconds !== null && bootTime !== null) return bootTime + kill.uptimeSeconds;
     if (kill.time !== null) {
       const t = Date.parse(kill.time);
       if (!Number.isNaN(t)) return t / 1000;
     }
-    if (kill.uptimeSeconds !== null && bootTime !== null) return bootTime + kill.uptimeSeconds;
     return Date.now() / 1000;
   }
 
-  let saveQueued = false;
   const sink: RecordSink = {
     record(rec, replay) {
       if (!replay) records++;
+      if (!commitCalled && !liveSeen) {
+        // Context (the backlog, what the resumed run counted already) only moves where this run began.
+        if (replay) committed = source?.position() ?? committed;
+        else liveSeen = true;
+      }
       // A line a process wrote into /dev/kmsg must never be read as a kill, by any parser rule.
       if (!rec.fromKernel && !source?.userspaceKillers) return;
       let kill: OomKill | null;
@@ -210,15 +230,6 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
         } catch (e) {
           log?.error('kill listener failed', { err: (e as Error).message });
         }
-      }
-      // Save the position past a counted kill right away (once the current read is done), so a crash
-      // now cannot make the next start count it again.
-      if (!saveQueued) {
-        saveQueued = true;
-        queueMicrotask(() => {
-          saveQueued = false;
-          save(true);
-        });
       }
     },
     lost(n) {
@@ -249,6 +260,8 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   let timer: NodeJS.Timeout | null = null;
   if (source !== null) {
     source.start(sink);
+    // Nothing of this run was read during start: where the source stands now is where this run began.
+    if (!liveSeen) committed = source.position() ?? committed;
     // The start position on disk at once: a restart before the first timer tick must not lose it.
     save(true);
     // Between scrapes the ring buffer must not overrun us, and a resumed position must reach disk.
@@ -264,6 +277,14 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
     recordsTotal: () => records,
     lostTotal: () => lost,
     drain: drainNow,
+    commit() {
+      if (stopped || source === null) return;
+      const pos = source.position();
+      // Nothing read yet (journalctl has printed nothing): nothing to commit, where this run began still stands.
+      if (pos === null) return;
+      commitCalled = true;
+      committed = pos;
+    },
     recent: () => recent,
     onKill(listener) {
       listeners.add(listener);

@@ -10,8 +10,11 @@ export interface JournalEntry {
   missedKernelMessages: number | null;
 }
 
-// SD_MESSAGE_JOURNAL_MISSED in systemd's src/systemd/sd-messages.h.
-const MISSED_MESSAGE_ID = 'e9bf28e6e834481bb6f48f548ad13606';
+/**
+ * SD_MESSAGE_JOURNAL_MISSED (systemd src/systemd/sd-messages.h): journald logs "Missed N kernel
+ * messages" as a driver message with this id, not with _TRANSPORT=kernel, so `-k` alone never shows it.
+ */
+export const MISSED_MESSAGE_ID = 'e9bf28e6e834481bb6f48f548ad13606';
 const MISSED_RE = /^Missed (\d+) kernel messages/;
 
 function stringField(o: Record<string, unknown>, key: string): string | null {

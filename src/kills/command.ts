@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, constants, createReadStream, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { FlagError } from '../config.js';
@@ -7,8 +7,8 @@ import { parseLine } from '../kernellog/envelope.js';
 import { createOomParser } from '../kernellog/parse.js';
 import { chooseSource } from '../kernellog/sources/auto.js';
 import { JOURNALCTL, JOURNAL_MATCHES } from '../kernellog/sources/journald.js';
-import { KMSG_PATH } from '../kernellog/sources/kmsg.js';
-import type { OomKill } from '../kernellog/types.js';
+import { createKmsgSource, KMSG_PATH, type KmsgReadFn } from '../kernellog/sources/kmsg.js';
+import type { LogRecord, OomKill } from '../kernellog/types.js';
 import { formatKillJson, formatKillsTable } from './format.js';
 
 export interface KillsOptions {
@@ -44,59 +44,89 @@ export function parseKillsArgs(argv: readonly string[]): KillsOptions {
   return { file, json };
 }
 
-/** Feeds lines through the one parser every source uses; kills come out in log order. */
-async function killsFromLines(lines: AsyncIterable<string> | Iterable<string>): Promise<OomKill[]> {
+/** The one parser every source uses, collecting kills in log order. */
+function killCollector() {
   const parser = createOomParser();
   const kills: OomKill[] = [];
+  return {
+    kills,
+    push(rec: LogRecord): void {
+      const kill = parser.push(rec);
+      if (kill !== null) kills.push(kill);
+    },
+    reset: () => parser.reset(),
+  };
+}
+
+/** Feeds lines, as they come, through the parser; kills come out in log order. */
+async function killsFromLines(lines: AsyncIterable<string> | Iterable<string>): Promise<OomKill[]> {
+  const c = killCollector();
   const now = Date.now();
   for await (const line of lines) {
     const rec = parseLine(line, now);
-    if (rec === null) continue;
-    const kill = parser.push(rec);
-    if (kill !== null) kills.push(kill);
+    if (rec !== null) c.push(rec);
   }
-  return kills;
+  return c.kills;
 }
 
 function linesOf(stream: Readable): AsyncIterable<string> {
   return createInterface({ input: stream, crlfDelay: Infinity });
 }
 
-/** The whole /dev/kmsg ring buffer, read without blocking: one record per read(), EAGAIN at the end. */
-function readKmsgBacklog(path: string): string[] {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  const buf = Buffer.allocUnsafe(16 * 1024);
-  const records: string[] = [];
-  try {
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') break;
-        // Overwritten while we read: the next read continues at the oldest record still there.
-        if (code === 'EPIPE') continue;
-        throw e;
-      }
-      if (n === 0) break;
-      // A record's continuation lines (" KEY=VALUE") follow its first line; the parser skips them.
-      records.push(...buf.toString('utf8', 0, n).split('\n').filter((l) => l !== ''));
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return records;
+/**
+ * The whole /dev/kmsg ring buffer, read by the follower's own kmsg source (non-blocking, growing its
+ * buffer for a record too big, skipping over records overwritten meanwhile): started without a
+ * position it delivers the backlog synchronously, as context records, within start().
+ */
+export async function killsFromKmsg(opts: { path?: string; read?: KmsgReadFn } = {}): Promise<OomKill[]> {
+  const c = killCollector();
+  let failure: Error | null = null;
+  const source = createKmsgSource({ path: opts.path ?? KMSG_PATH, ...(opts.read ? { read: opts.read } : {}) });
+  source.start({
+    record: (rec) => c.push(rec),
+    lost: () => c.reset(),
+    error: (e) => (failure ??= e),
+  });
+  await source.stop();
+  if (failure !== null) throw failure;
+  return c.kills;
 }
 
-async function journalLines(): Promise<string[]> {
-  const program = JOURNALCTL[0];
-  const child = spawn(program, [...JOURNALCTL.slice(1), '-o', 'json', '-q', '--no-pager', ...JOURNAL_MATCHES], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  for await (const line of linesOf(child.stdout)) lines.push(line);
-  const code: number | null = await new Promise((r) => (child.exitCode !== null ? r(child.exitCode) : child.once('exit', r)));
-  if (code !== 0) throw new Error(`${program} exited with ${code}`);
-  return lines;
+const STDERR_KEEP = 4096;
+
+/**
+ * journalctl's output, line by line as it prints it (every boot's journal can be large: nothing is
+ * collected). Its stderr is read all along, else a chatty journalctl blocks on a full pipe; the last
+ * of it says why when it fails. A journalctl that cannot be run (ENOENT) is an error, not a crash.
+ */
+export async function* journalLines(command: readonly string[] = JOURNALCTL): AsyncGenerator<string> {
+  const program = command[0] ?? 'journalctl';
+  const child = spawn(program, [...command.slice(1), '-o', 'json', '-q', '--no-pager', ...JOURNAL_MATCHES], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_KEEP);
+  });
+  // 'close' comes after both pipes ended, so stderr is complete; 'error' instead when it never ran.
+  const ended = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  // Awaited below; until then a spawn failure must not count as an unhandled rejection.
+  ended.catch(() => {});
+  let finished = false;
+  try {
+    for await (const line of linesOf(child.stdout)) yield line;
+    finished = true;
+  } finally {
+    // The consumer stopped early (an exception): journalctl must not outlive us.
+    if (!finished && child.exitCode === null && child.signalCode === null) child.kill();
+  }
+  const code = await ended;
+  if (code !== 0) {
+    const detail = stderr.trim().split('\n').pop() ?? '';
+    throw new Error(`${program} exited with ${code}${detail ? `: ${detail}` : ''}`);
+  }
 }
 
 /** Runs `oom-exporter kills`; returns the exit code. */
@@ -127,8 +157,8 @@ export async function runKills(argv: readonly string[], out: (s: string) => void
       kills = await killsFromLines(linesOf(stream));
     } else {
       const choice = await chooseSource({ requested: 'auto' });
-      if (choice.source === 'kmsg') kills = await killsFromLines(readKmsgBacklog(KMSG_PATH));
-      else if (choice.source === 'journald') kills = await killsFromLines(await journalLines());
+      if (choice.source === 'kmsg') kills = await killsFromKmsg();
+      else if (choice.source === 'journald') kills = await killsFromLines(journalLines());
       else if (choice.source === 'file' && choice.file !== null) kills = await killsFromLines(linesOf(createReadStream(choice.file)));
       else {
         err(`oom-exporter: no kernel log to read (${choice.rejected.map((r) => r.reason).join('; ')}); use --file PATH\n`);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startExporter, type RunningExporter } from '../helpers/cli.js';
 import { one, parseMetrics, type Sample } from '../helpers/metrics.js';
 import { makeMemoryCgroup, realOomKill, vmstatOomKills } from '../helpers/oom.js';
+import { promtoolCheckMetrics } from '../helpers/promtool.js';
 import { requireRoot } from '../helpers/root.js';
 import { ensureJournald } from '../kernellog/journald-helper.js';
 
@@ -39,6 +40,12 @@ async function killAndCheck(exp: RunningExporter, opts: { pollUntilSeen: boolean
     const seen = (s: Sample[]): boolean => one(s, 'oom_kill_events_total', labels) === 1;
     const after = opts.pollUntilSeen ? await scrapeUntil(exp, seen) : await scrape(exp);
     expect(one(after, 'oom_kill_events_total', labels)).toBe(1);
+    // The hand-written kill families, with a real victim's name in them, are valid exposition.
+    const text = await (await fetch(`${exp.url}/metrics`, { headers: { 'accept-encoding': 'identity' } })).text();
+    const own = text.split('\n').filter((l) => !/^(# (HELP|TYPE) )?(nodejs_|process_)/.test(l)).join('\n');
+    const lint = promtoolCheckMetrics(own);
+    expect(lint.output).toBe('');
+    expect(lint.status).toBe(0);
     expect(one(after, 'oom_kill_last_timestamp_seconds', labels)).toBeGreaterThan(Date.now() / 1000 - 120);
     expect(one(after, 'oom_kills_total')).toBe(kernelBefore + 1);
     // The cgroup named in the kill is read too: the kernel's own count for it, and its limit.

@@ -140,8 +140,18 @@ describe('parseLine: envelopes', () => {
     expect(parseLine('[Thu Feb 31 00:05:15 2017] x', NOW)?.time).toBeNull();
   });
 
-  it('keeps a syslog line whose tag cannot be read as bare text, so nothing is attributed to a wrong sender', () => {
+  it('reads a syslog line whose tag cannot be read as nobody\'s: neither the kernel\'s nor a named sender\'s', () => {
     const line = 'Mar  9 18:14:14 host last message repeated 3 times';
-    expect(parseLine(line, NOW)).toEqual(rec(line));
+    expect(parseLine(line, NOW)).toEqual(rec('host last message repeated 3 times', { fromKernel: false, time: local(2026, 3, 9, 18, 14, 14) }));
+  });
+
+  it('never takes a forged "Out of memory" tag for the kernel, also when the stamp comes from the cache', () => {
+    const forged = 'Out of memory: Killed process 4242 (forged) total-vm:1048576kB, anon-rss:524288kB, file-rss:0kB';
+    // The first line puts its stamp in the cache; the second, with the same stamp, is read through it.
+    expect(parseLine('Mar  9 04:00:01 host kernel: hello', NOW)).toMatchObject({ fromKernel: true, identifier: 'kernel' });
+    expect(parseLine(`Mar  9 04:00:01 host ${forged}`, NOW)).toEqual(rec(`host ${forged}`, { fromKernel: false, time: local(2026, 3, 9, 4, 0, 1) }));
+    expect(parseLine(`2026-03-09T04:00:01.5+00:00 host ${forged}`, NOW)).toEqual(rec(`host ${forged}`, { fromKernel: false, time: '2026-03-09T04:00:01.500Z' }));
+    // dmesg --time-format iso (comma before the fraction) has no tag at all: still the kernel's.
+    expect(parseLine(`2026-03-09T04:00:01,500000+00:00 ${forged}`, NOW)).toEqual(rec(forged, { time: '2026-03-09T04:00:01.500Z' }));
   });
 });

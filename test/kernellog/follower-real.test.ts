@@ -75,9 +75,15 @@ describe('follower, real kernel OOM kills', () => {
     const ours = withState.kills.filter((x) => x.pid === victim.pid);
     expect(ours).toHaveLength(1);
     expectVictim(ours[0], victim);
+    // Stopped before a scrape served it: the next run counts it again, once.
     await withState.k.stop();
+    const unserved = await follow({ source: 'kmsg', stateFile });
+    unserved.k.drain();
+    expect(unserved.kills.filter((x) => x.pid === victim.pid)).toHaveLength(1);
+    unserved.k.commit();
+    await unserved.k.stop();
 
-    // Again with the state the second run saved: already counted.
+    // Again with the state the served run saved: already counted.
     const again = await follow({ source: 'kmsg', stateFile });
     again.k.drain();
     expect(again.kills.filter((x) => x.pid === victim.pid)).toEqual([]);

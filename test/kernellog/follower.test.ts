@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseLine } from '../../src/kernellog/envelope.js';
 import { startKernelLog, type KernelLog, type KernelLogOptions } from '../../src/kernellog/follower.js';
 import type { OomKill } from '../../src/kernellog/types.js';
 import { fakeKmsg, kmsgRecord } from './fake-kmsg.js';
@@ -112,6 +113,8 @@ describe('follower on kmsg (scripted reads)', () => {
     f1.push(kmsgRecord(4, UWSGI_HEADER), kmsgRecord(5, UWSGI_KILLED));
     first.k.drain();
     expect(first.kills.map((x) => x.kill.comm)).toEqual(['uwsgi']);
+    // A scrape served the uwsgi kill.
+    first.k.commit();
     await first.k.stop();
     expect(JSON.parse(fs.readFileSync(stateFile, 'utf8'))).toEqual({ version: 1, bootId: BOOT, source: 'kmsg', position: { source: 'kmsg', seq: 5 } });
 
@@ -147,16 +150,76 @@ describe('follower on kmsg (scripted reads)', () => {
     expect(kills.map((x) => x.kill.comm)).toEqual(['nix-env']);
   });
 
-  it('saves the position past a counted kill at once, so a crash right after cannot count it again', async () => {
+  it('saves only committed positions: never one past a kill no scrape has served', async () => {
     const f = fakeKmsg();
-    const { k } = await start({ source: 'kmsg', stateFile, saveIntervalMs: 3_600_000, kmsg: { path: '/dev/null', read: f.read } });
-    f.push(kmsgRecord(1, 'line'));
-    k.drain();
-    // Throttled: the first save happened at the first drain; this one waits.
-    f.push(kmsgRecord(2, NIX_KILLED), kmsgRecord(3, 'after'));
+    f.push(kmsgRecord(1, 'backlog'));
+    const saved = () => JSON.parse(fs.readFileSync(stateFile, 'utf8')).position as unknown;
+    const { k, kills } = await start({ source: 'kmsg', stateFile, saveIntervalMs: 0, kmsg: { path: '/dev/null', read: f.read } });
+    // Where this run began, on disk before any scrape.
+    expect(saved()).toEqual({ source: 'kmsg', seq: 1 });
+    f.push(kmsgRecord(2, 'line'), kmsgRecord(3, NIX_KILLED), kmsgRecord(4, 'after'));
     k.drain();
     await Promise.resolve();
-    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).position).toEqual({ source: 'kmsg', seq: 3 });
+    expect(kills).toHaveLength(1);
+    // Read and counted, but not served: the drains save nothing past it.
+    k.drain();
+    expect(saved()).toEqual({ source: 'kmsg', seq: 1 });
+    k.commit();
+    k.drain();
+    expect(saved()).toEqual({ source: 'kmsg', seq: 4 });
+    // Read after the last commit: stop keeps the committed position.
+    f.push(kmsgRecord(5, UWSGI_KILLED));
+    k.drain();
+    await k.stop();
+    expect(saved()).toEqual({ source: 'kmsg', seq: 4 });
+  });
+
+  it('throttles the saves of committed positions to saveIntervalMs, and stop saves the last one', async () => {
+    const f = fakeKmsg();
+    const saved = () => JSON.parse(fs.readFileSync(stateFile, 'utf8')).position as unknown;
+    f.push(kmsgRecord(1, 'backlog'));
+    const { k } = await start({ source: 'kmsg', stateFile, saveIntervalMs: 3_600_000, kmsg: { path: '/dev/null', read: f.read } });
+    expect(saved()).toEqual({ source: 'kmsg', seq: 1 });
+    f.push(kmsgRecord(2, 'line'));
+    k.drain();
+    k.commit();
+    // The first save (at start) was just now: this one waits.
+    k.drain();
+    expect(saved()).toEqual({ source: 'kmsg', seq: 1 });
+    await k.stop();
+    expect(saved()).toEqual({ source: 'kmsg', seq: 2 });
+  });
+
+  it('a kill read but not committed is counted again, once, after a restart; a committed one is not', async () => {
+    const log = new Map<number, string>([[1, 'Linux version 6.1']]);
+    // Run 1 starts at the end, reads the nix-env kill, and stops before any scrape served it.
+    const f1 = ring(log);
+    const run1 = await start({ source: 'kmsg', stateFile, kmsg: { path: '/dev/null', read: f1.read } });
+    log.set(2, NIX_KILLED);
+    f1.push(kmsgRecord(2, NIX_KILLED));
+    run1.k.drain();
+    expect(run1.kills.map((x) => x.kill.pid)).toEqual([1055041]);
+    await run1.k.stop();
+
+    // Run 2 resumes where run 1 began: the kill counts again. Stopped again before a scrape, it keeps
+    // that position (not the one past the kill it found while starting).
+    const run2 = await start({ source: 'kmsg', stateFile, kmsg: { path: '/dev/null', read: ring(log).read } });
+    expect(run2.k.resume.resumed).toBe(true);
+    expect(run2.kills.map((x) => x.kill.pid)).toEqual([1055041]);
+    await run2.k.stop();
+
+    // Run 3 counts it once more, and this time a scrape serves it before the stop.
+    const run3 = await start({ source: 'kmsg', stateFile, kmsg: { path: '/dev/null', read: ring(log).read } });
+    run3.k.drain();
+    expect(run3.kills.map((x) => x.kill.pid)).toEqual([1055041]);
+    run3.k.commit();
+    await run3.k.stop();
+
+    // Served: never counted again.
+    const run4 = await start({ source: 'kmsg', stateFile, kmsg: { path: '/dev/null', read: ring(log).read } });
+    run4.k.drain();
+    expect(run4.k.resume.resumed).toBe(true);
+    expect(run4.kills).toEqual([]);
   });
 
   it('ignores a corrupt state file, says why, starts at the end and then writes a good one', async () => {
@@ -224,6 +287,7 @@ describe('follower on a syslog file', () => {
     expect(first.kills.map((x) => x.kill.comm)).toEqual(['uwsgi']);
     // journalctl short has no year: the envelope supplies one; the time is the line's.
     expect(new Date(first.kills[0]!.ts * 1000).toISOString()).toMatch(/-08-20T13:44:01/);
+    first.k.commit();
     await first.k.stop();
 
     fs.appendFileSync(log, line(NIX_KILLED) + line('sending SIGTERM to process 4242 uid 1000 "chrome": oom_score 800, oom_score_adj 300, VmRSS 2048 MiB, cmdline "chrome"', 'earlyoom[881]'));
@@ -237,6 +301,61 @@ describe('follower on a syslog file', () => {
     const third = await start({ source: 'file', file: log });
     third.k.drain();
     expect(third.kills).toEqual([]);
+  });
+
+  it('times a kill by boot time plus the kernel\'s uptime stamp, not by the zone-less syslog time', async () => {
+    const log = path.join(dir, 'kern.log');
+    fs.writeFileSync(log, '');
+    const { k, kills } = await start({ source: 'file', file: log });
+    // rsyslog reading /proc/kmsg keeps the kernel's "[uptime]"; "Aug 20 13:44:01" has no zone.
+    fs.appendFileSync(log, `Aug 20 13:44:01 kinga kernel: [ 5.005000] ${NIX_KILLED}\n`);
+    k.drain();
+    expect(kills).toHaveLength(1);
+    expect(kills[0]!.ts).toBeCloseTo(BTIME + 5.005, 6);
+    // Without a kernel stamp: the line's own time.
+    fs.appendFileSync(log, line(UWSGI_KILLED));
+    k.drain();
+    expect(kills[1]!.ts * 1000).toBe(Date.parse(parseLine(line(UWSGI_KILLED))!.time!));
+    // Neither: now, as the follower read it.
+    const before = Date.now() / 1000;
+    fs.appendFileSync(log, `${ERT_KILLED}\n`);
+    k.drain();
+    const after = Date.now() / 1000;
+    expect(kills[2]!.ts).toBeGreaterThanOrEqual(before);
+    expect(kills[2]!.ts).toBeLessThanOrEqual(after);
+  });
+
+  it('without the boot time, an uptime stamp cannot be placed: the line\'s time is used', async () => {
+    fs.rmSync(path.join(procfs, 'stat'));
+    const log = path.join(dir, 'kern.log');
+    fs.writeFileSync(log, '');
+    const { k, kills } = await start({ source: 'file', file: log });
+    const stamped = `Aug 20 13:44:01 kinga kernel: [ 5.005000] ${NIX_KILLED}`;
+    fs.appendFileSync(log, `${stamped}\n`);
+    k.drain();
+    expect(kills[0]!.ts * 1000).toBe(Date.parse(parseLine(stamped)!.time!));
+  });
+
+  it.each([
+    ['a directory', (p: string) => fs.mkdirSync(p), 'is a directory'],
+    ['a missing file', () => {}, 'ENOENT'],
+  ])('on %s: starts anyway, down, says why naming the path, and follows the file once it is there', async (_what, make, why) => {
+    const target = path.join(dir, 'target');
+    make(target);
+    const warnings: string[] = [];
+    const log = { debug() {}, info() {}, warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m}: ${String(f?.['err'])}`), error() {} };
+    const { k, kills } = await start({ source: 'file', file: target, log });
+    k.drain();
+    k.drain();
+    expect(k.up()).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(target);
+    expect(warnings[0]).toContain(why);
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.writeFileSync(target, line(NIX_KILLED));
+    k.drain();
+    expect(k.up()).toBe(true);
+    expect(kills.map((x) => x.kill.comm)).toEqual(['nix-env']);
   });
 
   it('the state of another file is not used', async () => {
@@ -273,6 +392,7 @@ describe('follower on journald (fake journalctl)', () => {
     expect(first.k.recordsTotal()).toBe(2);
     // __REALTIME_TIMESTAMP is the time of the kill.
     expect(first.kills[0]!.ts).toBe(realtimeUsec / 1_000_000);
+    first.k.commit();
     await first.k.stop();
     expect(first.k.up()).toBe(false);
     expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).position).toEqual({ source: 'journald', cursor: 'c2' });
@@ -283,6 +403,26 @@ describe('follower on journald (fake journalctl)', () => {
     expect(a1).toContain('-n');
     expect(a2).toContain('--after-cursor=c2');
     await second.k.stop();
+  });
+});
+
+describe('follower on journald, before the first commit (fake journalctl)', () => {
+  it('saves the cursor of the context entry it started at, never one past a kill', async () => {
+    const script = path.join(dir, 'journalctl.cjs');
+    const nowUsec = Date.now() * 1000;
+    const entry = (cursor: string, usec: number, msg: string) =>
+      JSON.stringify({ __CURSOR: cursor, _TRANSPORT: 'kernel', SYSLOG_FACILITY: '0', __REALTIME_TIMESTAMP: String(usec), MESSAGE: msg });
+    // "-n 1": the last entry before our start (context), then a kill after it, then another line.
+    const out = [entry('c0', nowUsec - 60_000_000, 'before'), entry('c1', nowUsec + 60_000_000, NIX_KILLED), entry('c2', nowUsec + 61_000_000, 'after')];
+    fs.writeFileSync(script, `process.stdout.write(${JSON.stringify(out.join('\n') + '\n')}); setInterval(() => {}, 1000);`);
+    const { k, kills } = await start({ source: 'journald', stateFile, saveIntervalMs: 0, journalctl: [process.execPath, script] });
+    await vi.waitFor(() => expect(k.recordsTotal()).toBe(2), { timeout: 10_000, interval: 20 });
+    expect(kills).toHaveLength(1);
+    k.drain();
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).position).toEqual({ source: 'journald', cursor: 'c0' });
+    k.commit();
+    k.drain();
+    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).position).toEqual({ source: 'journald', cursor: 'c2' });
   });
 });
 

@@ -536,6 +536,19 @@ describe('near misses: lines that look like kills and are not', () => {
     expect(parseKills(['Mar  9 18:14:14 host evil: Killed process 1 (x) total-vm:1kB, anon-rss:1kB, file-rss:0kB'], NOW)).toEqual([]);
   });
 
+  it.each([
+    // What rsyslog writes for `logger -t "Out of memory" "Killed process 4242 (forged) ..."`: the tag has
+    // a space, so it is not read as one, and the line must not then pass for bare kernel text.
+    'Mar  9 04:00:01 host Out of memory: Killed process 4242 (forged) total-vm:1048576kB, anon-rss:524288kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1024kB oom_score_adj:0',
+    // The same through rsyslog's RFC 3339 template and journalctl -o short-iso.
+    '2026-03-09T04:00:01.123456+00:00 host Out of memory: Killed process 4242 (forged) total-vm:1048576kB, anon-rss:524288kB, file-rss:0kB',
+    '2026-03-09T04:00:01+0000 host Out of memory: Killed process 4242 (forged) total-vm:1048576kB, anon-rss:524288kB, file-rss:0kB',
+    'Mar  9 04:00:01 host Memory cgroup out of memory: Killed process 4242 (forged) total-vm:1048576kB, anon-rss:524288kB, file-rss:0kB',
+  ])('a kill line under a syslog tag that does not parse counts nothing: %j', (line) => {
+    expect(parseKills([line], NOW)).toEqual([]);
+    expect(parseLine(line, NOW)).toMatchObject({ fromKernel: false, identifier: null });
+  });
+
   it('the same kill seen as summary and kill line is counted once', () => {
     expect(kills('dmesg-iso-ert7797.txt')).toHaveLength(1);
   });

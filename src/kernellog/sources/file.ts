@@ -126,19 +126,34 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource {
       report(`opening ${p}: ${(e as Error).message}`);
       return null;
     }
-    const st = fs.fstatSync(fd, { bigint: true });
-    const size = Number(st.size);
-    const f: OpenFile = { fd, inode: String(st.ino), offset: 0, tail: Buffer.alloc(0), skipFirst: false, mark: Buffer.alloc(0) };
-    // Shorter than a saved offset: truncated while we were away.
-    f.offset = offset === 'end' ? size : offset <= size ? offset : 0;
-    if (f.offset > 0) {
-      const before = Buffer.alloc(Math.min(MARK, f.offset));
-      const n = fs.readSync(fd, before, 0, before.length, f.offset - before.length);
-      f.mark = before.subarray(0, n);
-      // Starting in the middle of a line would hand the parser a fragment: skip to the next line.
-      f.skipFirst = before[n - 1] !== NEWLINE;
+    // A directory (--kernel-log.file=/var/log) opens fine and only fails at the first read: whatever
+    // goes wrong here is reported like a missing file, and the path is polled again at the next drain
+    // (the right file may appear there), never thrown from a timer or a scrape.
+    try {
+      const st = fs.fstatSync(fd, { bigint: true });
+      // pread at an offset is how we follow: only a regular file has one.
+      if (!st.isFile()) throw new Error(st.isDirectory() ? 'is a directory' : 'not a regular file');
+      const size = Number(st.size);
+      const f: OpenFile = { fd, inode: String(st.ino), offset: 0, tail: Buffer.alloc(0), skipFirst: false, mark: Buffer.alloc(0) };
+      // Shorter than a saved offset: truncated while we were away.
+      f.offset = offset === 'end' ? size : offset <= size ? offset : 0;
+      if (f.offset > 0) {
+        const before = Buffer.alloc(Math.min(MARK, f.offset));
+        const n = fs.readSync(fd, before, 0, before.length, f.offset - before.length);
+        f.mark = before.subarray(0, n);
+        // Starting in the middle of a line would hand the parser a fragment: skip to the next line.
+        f.skipFirst = before[n - 1] !== NEWLINE;
+      }
+      return f;
+    } catch (e) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // The error worth reporting is the one above.
+      }
+      report(`reading ${p}: ${(e as Error).message}`);
+      return null;
     }
-    return f;
   }
 
   function statInode(p: string): string | null {

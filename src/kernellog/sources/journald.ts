@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { parseJournalJson } from '../journal-record.js';
+import { MISSED_MESSAGE_ID, parseJournalJson } from '../journal-record.js';
 import type { KernelLogSource, RecordSink, SourcePosition } from './source.js';
 
 export interface JournaldSourceOptions {
@@ -14,10 +14,6 @@ export interface JournaldSourceOptions {
 }
 
 export const JOURNALCTL = ['journalctl'] as const;
-
-// SD_MESSAGE_JOURNAL_MISSED (systemd src/systemd/sd-messages.h): journald logs "Missed N kernel
-// messages" as a driver message with this id, not with _TRANSPORT=kernel, so `-k` alone never shows it.
-const MISSED_MESSAGE_ID = 'e9bf28e6e834481bb6f48f548ad13606';
 
 /** journalctl matches; `+` ORs the groups. Userspace killers log under their own identifiers. */
 export const JOURNAL_MATCHES: readonly string[] = [
@@ -62,6 +58,11 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
   let exited: Promise<void> = Promise.resolve();
   // Whether the running journalctl was started without a cursor: what it prints from before our start is context.
   let fromStart = false;
+  // The newest __REALTIME_TIMESTAMP this run delivered, and the cursors delivered at exactly that time
+  // (journald can stamp two entries alike). A journalctl started without a cursor after we delivered
+  // entries re-reads them: these say which ones were delivered already.
+  let lastUsec: number | null = null;
+  const cursorsAtLastUsec = new Set<string>();
 
   function startArgs(): string[] {
     // -f alone shows the last 10 entries even after --after-cursor: --no-tail lifts that.
@@ -69,8 +70,11 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     // The last entry before our start is context only, and its cursor a position to save at once, so a
     // restart of the exporter before the next kernel record still resumes here.
     if (firstRun) return ['-n', '1'];
-    // journalctl died before printing any entry: everything since our start is new to us.
-    return ['--no-tail', `--since=@${Math.floor(startedAtMs / 1000)}`];
+    // No cursor to resume after (journalctl died before printing any entry, or cannot seek to the last
+    // one): read again from our start, or from the last entry delivered; handleLine marks what was
+    // already delivered as context, so no kill of this run counts twice.
+    const sinceUsec = Math.max(startedAtMs * 1000, lastUsec ?? 0);
+    return ['--no-tail', `--since=@${Math.floor(sinceUsec / 1_000_000)}`];
   }
 
   function spawnJournalctl(): void {
@@ -123,7 +127,7 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
       if (stopped) return;
       const detail = stderr.trim().split('\n').pop() ?? '';
       // A cursor journalctl cannot seek to (journal files vacuumed, or a corrupt state) fails at once,
-      // every time: fall back to "since we started" rather than restart forever.
+      // every time: fall back to "since we started" (past what this run delivered) rather than restart forever.
       if (usedCursor !== null && lines === 0 && /cursor/i.test(stderr)) {
         cursor = null;
         sink?.error(new Error(`journalctl cannot resume after cursor ${usedCursor} (${detail}); reading from the exporter's start instead`));
@@ -146,10 +150,21 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
   function handleLine(line: string): void {
     const entry = parseJournalJson(line);
     if (entry === null || sink === null) return;
+    // Without a cursor journalctl starts a little before our start (the last entry, or --since in whole
+    // seconds): entries journald received before we started are history, never counted. So are those
+    // this run delivered before a fallback re-read them.
+    const replay = fromStart && entry.realtimeUsec !== null && (entry.realtimeUsec < startedAtMs * 1000 || delivered(entry.realtimeUsec, entry.cursor));
+    if (!replay && entry.realtimeUsec !== null) {
+      if (lastUsec === null || entry.realtimeUsec > lastUsec) {
+        lastUsec = entry.realtimeUsec;
+        cursorsAtLastUsec.clear();
+      }
+      if (entry.cursor !== null && entry.realtimeUsec === lastUsec) cursorsAtLastUsec.add(entry.cursor);
+    }
     // Advance the cursor first: the sink may save our position while handling this record.
     if (entry.cursor !== null) cursor = entry.cursor;
     if (entry.missedKernelMessages !== null) {
-      sink.lost(entry.missedKernelMessages);
+      if (!replay) sink.lost(entry.missedKernelMessages);
       return;
     }
     let rec = entry.record;
@@ -157,10 +172,14 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     // _TRANSPORT=kernel with SYSLOG_IDENTIFIER=earlyoom. The real killers log to journald directly, so
     // a userspace record that came through the kernel's log is nobody's report.
     if (!rec.fromKernel && rec.identifier !== null && line.includes(KERNEL_TRANSPORT)) rec = { ...rec, identifier: null };
-    // Without a cursor journalctl starts a little before our start (the last entry, or --since in whole
-    // seconds): entries journald received before we started are history, never counted.
-    const replay = fromStart && entry.realtimeUsec !== null && entry.realtimeUsec < startedAtMs * 1000;
     sink.record(rec, replay);
+  }
+
+  /** Whether this run already delivered the entry received at `usec` with this cursor. */
+  function delivered(usec: number, entryCursor: string | null): boolean {
+    if (lastUsec === null || usec > lastUsec) return false;
+    if (usec < lastUsec) return true;
+    return entryCursor !== null && cursorsAtLastUsec.has(entryCursor);
   }
 
   return {

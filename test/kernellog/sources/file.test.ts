@@ -169,6 +169,31 @@ describe('file source', () => {
     expect(src.up()).toBe(true);
   });
 
+  it('reports a directory once, naming it, is down, leaks no fd, and reads a file that replaces it', () => {
+    fs.mkdirSync(log);
+    const fds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const { src, got, errors } = follow();
+    for (let i = 0; i < 5; i++) src.drain();
+    expect(fds()).toBe(before);
+    expect(src.up()).toBe(false);
+    expect(src.position()).toBeNull();
+    expect(errors).toEqual([`reading ${log}: is a directory`]);
+    fs.rmdirSync(log);
+    fs.writeFileSync(log, lines(1, 2));
+    src.drain();
+    expect(got).toEqual(nums(1, 2));
+    expect(src.up()).toBe(true);
+  });
+
+  it('resuming into a directory where the file was: reported, not thrown', () => {
+    fs.mkdirSync(log);
+    const inode = String(fs.statSync(log, { bigint: true }).ino);
+    const { src, errors } = follow({ inode, offset: 100 });
+    expect(src.up()).toBe(false);
+    expect(errors).toEqual([`reading ${log}: is a directory`]);
+  });
+
   it('resumes at a saved position: lines written while stopped are read exactly once', async () => {
     fs.writeFileSync(log, lines(1, 3));
     const first = follow();

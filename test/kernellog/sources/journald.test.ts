@@ -158,6 +158,32 @@ describe('journald source, fake journalctl', () => {
     expect(src.up()).toBe(true);
   });
 
+  it('when journalctl cannot resume after the cursor mid-run, re-reads without counting anything twice', async () => {
+    const t = (Date.now() + 5_000) * 1000;
+    const at = (usec: number, cursor: string, fields: Record<string, unknown>) =>
+      JSON.stringify({ __CURSOR: cursor, __REALTIME_TIMESTAMP: String(usec), ...fields }) + '\n';
+    const k = (usec: number, cursor: string, message: string) => at(usec, cursor, { _TRANSPORT: 'kernel', SYSLOG_FACILITY: '0', MESSAGE: message });
+    const missed = at(t + 1, 'c2m', { _TRANSPORT: 'driver', MESSAGE_ID: 'e9bf28e6e834481bb6f48f548ad13606', MESSAGE: 'Missed 4 kernel messages' });
+    // Run 0 delivers c1, the "Missed" entry and c2, then dies; c3 has the very same receive time as c2
+    // but journalctl had not printed it yet.
+    fs.writeFileSync(path.join(dir, 'out-0'), k(t, 'c1', 'first') + missed + k(t + 2, 'c2', 'second'));
+    fs.writeFileSync(path.join(dir, 'err-0'), 'Failed to iterate through journal: Bad message\n');
+    // Run 1 cannot seek to c2.
+    fs.writeFileSync(path.join(dir, 'err-1'), 'Failed to seek to cursor: Invalid argument\n');
+    // Run 2, without a cursor, prints what this run delivered again, then what is new.
+    fs.writeFileSync(path.join(dir, 'out-2'), k(t, 'c1', 'first') + missed + k(t + 2, 'c2', 'second') + k(t + 2, 'c3', 'third') + k(t + 3, 'c4', 'fourth'));
+    fs.writeFileSync(path.join(dir, 'stay-2'), '');
+    const { src, c } = start();
+    await vi.waitFor(() => expect(c.live.map((r) => r.message)).toEqual(['first', 'second', 'third', 'fourth']), { timeout: 10_000, interval: 20 });
+    expect(c.replayed.map((r) => r.message)).toEqual(['first', 'second']);
+    expect(c.lost()).toBe(4);
+    expect(args(1)).toContain('--after-cursor=c2');
+    const since = args(2).find((a) => a.startsWith('--since=@'));
+    // From the last entry delivered, in journalctl's whole seconds.
+    expect(since).toBe(`--since=@${Math.floor((t + 2) / 1_000_000)}`);
+    expect(src.position()).toEqual({ source: 'journald', cursor: 'c4' });
+  });
+
   it('backs off: the restart delay doubles up to the maximum', async () => {
     // Every run fails at once; a stopped clock says so even on a slow machine (a run that lasted the
     // maximum delay would reset the backoff).
