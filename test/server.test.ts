@@ -16,8 +16,8 @@ import { one, parseMetrics } from './helpers/metrics.js';
 const FIXTURE = fileURLToPath(new URL('./fixtures/proc', import.meta.url));
 const quiet = createLogger('error', 'logfmt', () => {});
 
-async function build(extra: CollectorDefinition[] = [], args: string[] = []): Promise<FastifyInstance> {
-  const config = parseConfig([`--path.procfs=${FIXTURE}`, '--kernel-log.source=none', ...args], COLLECTOR_FLAGS);
+async function build(extra: CollectorDefinition[] = [], args: string[] = [], procfs = FIXTURE): Promise<FastifyInstance> {
+  const config = parseConfig([`--path.procfs=${procfs}`, '--kernel-log.source=none', ...args], COLLECTOR_FLAGS);
   const collection = await createCollection({ config, log: quiet, kills: createKillStore(), extra });
   const app = buildServer({ config, collection, log: quiet });
   app.addHook('onClose', () => collection.close());
@@ -25,10 +25,20 @@ async function build(extra: CollectorDefinition[] = [], args: string[] = []): Pr
 }
 
 let app: FastifyInstance | undefined;
+let tmp: string | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
 });
+
+/** A copy of the fixture /proc that a test may change between scrapes; removed after the test. */
+function copyFixture(): string {
+  tmp = mkdtempSync(join(tmpdir(), 'oom-proc-'));
+  cpSync(FIXTURE, tmp, { recursive: true });
+  return tmp;
+}
 
 describe('HTTP server', () => {
   it('serves gzip when the scraper asks, plain text otherwise', async () => {
@@ -74,21 +84,14 @@ describe('HTTP server', () => {
   });
 
   it('serves nothing of a collector that failed, not its values from the last scrape that worked', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oom-proc-'));
-    try {
-      cpSync(FIXTURE, dir, { recursive: true });
-      const config = parseConfig([`--path.procfs=${dir}`, '--kernel-log.source=none'], COLLECTOR_FLAGS);
-      const collection = await createCollection({ config, log: quiet, kills: createKillStore() });
-      app = buildServer({ config, collection, log: quiet });
-      expect(one(parseMetrics((await app.inject({ url: '/metrics' })).body), 'oom_kills_total')).toBe(3);
-      rmSync(join(dir, 'vmstat'));
-      const after = parseMetrics((await app.inject({ url: '/metrics' })).body);
-      expect(one(after, 'oom_scrape_collector_success', { collector: 'vmstat' })).toBe(0);
-      expect(one(after, 'oom_kills_total')).toBeUndefined();
-      expect(one(after, 'oom_process_score', { pid: '100' })).toBe(667);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = copyFixture();
+    app = await build([], [], dir);
+    expect(one(parseMetrics((await app.inject({ url: '/metrics' })).body), 'oom_kills_total')).toBe(3);
+    rmSync(join(dir, 'vmstat'));
+    const after = parseMetrics((await app.inject({ url: '/metrics' })).body);
+    expect(one(after, 'oom_scrape_collector_success', { collector: 'vmstat' })).toBe(0);
+    expect(one(after, 'oom_kills_total')).toBeUndefined();
+    expect(one(after, 'oom_process_score', { pid: '100' })).toBe(667);
   });
 
   it('drops what a failing collector wrote into the body before it threw', async () => {
@@ -153,20 +156,13 @@ describe('HTTP server', () => {
   });
 
   it('drops the series of a process that exited since the last scrape', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'oom-proc-'));
-    try {
-      cpSync(FIXTURE, dir, { recursive: true });
-      const config = parseConfig([`--path.procfs=${dir}`, '--kernel-log.source=none'], COLLECTOR_FLAGS);
-      const collection = await createCollection({ config, log: quiet, kills: createKillStore() });
-      app = buildServer({ config, collection, log: quiet });
-      expect(parseMetrics((await app.inject({ url: '/metrics' })).body).some((x) => x.labels.pid === '100')).toBe(true);
-      rmSync(join(dir, '100'), { recursive: true });
-      const after = parseMetrics((await app.inject({ url: '/metrics' })).body);
-      expect(after.some((x) => x.labels.pid === '100')).toBe(false);
-      expect(one(after, 'oom_processes_visible')).toBe(7);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = copyFixture();
+    app = await build([], [], dir);
+    expect(parseMetrics((await app.inject({ url: '/metrics' })).body).some((x) => x.labels.pid === '100')).toBe(true);
+    rmSync(join(dir, '100'), { recursive: true });
+    const after = parseMetrics((await app.inject({ url: '/metrics' })).body);
+    expect(after.some((x) => x.labels.pid === '100')).toBe(false);
+    expect(one(after, 'oom_processes_visible')).toBe(7);
   });
 });
 

@@ -47,8 +47,7 @@ describe('follower, real kernel OOM kills', () => {
     await stopJournald?.();
   });
 
-  it('auto picks kmsg as root; the kill is in the list at the next drain, once', async (ctx) => {
-    if (!requireRoot()) return ctx.skip();
+  it.runIf(requireRoot())('auto picks kmsg as root; the kill is in the list at the next drain, once', async () => {
     const { k, kills } = await follow({ source: 'auto' });
     expect(k.source).toBe('kmsg');
     expect(k.selection.rejected).toEqual([]);
@@ -61,8 +60,7 @@ describe('follower, real kernel OOM kills', () => {
     expect(k.recordsTotal()).toBeGreaterThan(5);
   });
 
-  it('kmsg: a kill while the exporter is down is counted once after a restart with a state file, never without', async (ctx) => {
-    if (!requireRoot()) return ctx.skip();
+  it.runIf(requireRoot())('kmsg: a kill while the exporter is down is counted once after a restart with a state file, never without', async () => {
     const stateFile = path.join(dir, 'state.json');
     const first = await follow({ source: 'kmsg', stateFile });
     await first.k.stop();
@@ -93,8 +91,7 @@ describe('follower, real kernel OOM kills', () => {
     expect(without.kills.filter((x) => x.pid === victim.pid)).toEqual([]);
   });
 
-  it('journald: the kill arrives through journalctl', async (ctx) => {
-    if (!requireRoot()) return ctx.skip();
+  it.runIf(requireRoot())('journald: the kill arrives through journalctl', async () => {
     stopJournald = await ensureJournald();
     const { k, kills } = await follow({ source: 'journald' });
     await vi.waitFor(() => expect(k.up()).toBe(true), { timeout: 10_000, interval: 20 });

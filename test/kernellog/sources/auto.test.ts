@@ -26,8 +26,7 @@ describe('source selection', () => {
     expect(await chooseSource({ requested: 'file', file: '/var/log/x' })).toEqual({ source: 'file', file: '/var/log/x', rejected: [] });
   });
 
-  it('auto: /dev/kmsg when it can be opened', async (ctx) => {
-    if (!requireRoot()) return ctx.skip();
+  it.runIf(requireRoot())('auto: /dev/kmsg when it can be opened', async () => {
     expect(await chooseSource({ requested: 'auto' })).toEqual({ source: 'kmsg', file: null, rejected: [] });
   });
 

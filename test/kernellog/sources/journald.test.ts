@@ -211,8 +211,7 @@ describe('journald source, real journald', () => {
     await stopJournald?.();
   });
 
-  it('follows kernel records live and survives journalctl being killed, without repeats', async (ctx) => {
-    if (!requireRoot()) return ctx.skip();
+  it.runIf(requireRoot())('follows kernel records live and survives journalctl being killed, without repeats', async () => {
     stopJournald = await ensureJournald();
     const src = createJournaldSource({ backoff: { initialMs: 200, maxMs: 1000 } });
     sources.push(src);

@@ -173,8 +173,7 @@ describe('kmsg source, scripted reads', () => {
 });
 
 describe('kmsg source, real /dev/kmsg', () => {
-  it('starts at the end, reads a line a process writes, and never takes it for the kernel', async (ctx) => {
-    if (!requireRoot()) return ctx.skip();
+  it.runIf(requireRoot())('starts at the end, reads a line a process writes, and never takes it for the kernel', async () => {
     const src = createKmsgSource();
     const c = collect();
     src.start(c.sink);
