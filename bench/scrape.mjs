@@ -139,8 +139,8 @@ export async function startIdleProcesses(n, { cgroups = 0, limitBytes = 1024 ** 
 }
 
 // The V8 flags every shipped launch path uses (package.json start, the bin shebang, Dockerfile, systemd
-// unit): a 1 MiB young-generation semi-space. OOM_BENCH_NODE_FLAGS="" measures Node's defaults instead.
-export const NODE_FLAGS = (process.env.OOM_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1').split(' ').filter(Boolean);
+// unit): a 1 MiB young-generation semi-space, heap tuned for size. OOM_BENCH_NODE_FLAGS="" measures Node's defaults.
+export const NODE_FLAGS = (process.env.OOM_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean);
 
 export function startExporter(args) {
   const child = spawn(process.execPath, [...NODE_FLAGS, CLI, '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
