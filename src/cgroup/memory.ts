@@ -72,6 +72,11 @@ export function createCgroupMemoryReader(hierarchy: MemoryHierarchy): CgroupMemo
     if (root !== undefined) v1Unlimited = root;
   }
 
+  // Swap accounting (memsw) is on or off for the whole v1 hierarchy (swapaccount=, CONFIG_MEMCG_SWAP):
+  // ask once, where the mount's top cgroup shows it, instead of two failed opens and a stat per
+  // cgroup on every scrape of a kernel without it.
+  const v1Memsw = hierarchy.version === 1 && existsSync(`${mount.path}/memory.memsw.usage_in_bytes`);
+
   function read(cgroupPath: string): CgroupMemory | null {
     const dir = cgroupDir(mount, cgroupPath);
     if (dir === undefined) return null;
@@ -89,7 +94,7 @@ export function createCgroupMemoryReader(hierarchy: MemoryHierarchy): CgroupMemo
         return res.text;
       },
     };
-    const sample = hierarchy.version === 2 ? readV2(files) : readV1(files, v1Unlimited);
+    const sample = hierarchy.version === 2 ? readV2(files) : readV1(files, v1Unlimited, v1Memsw);
     // ENOENT is either the cgroup removed (before or while we read it) or a file this kernel or this
     // cgroup does not have (memsw without swapaccount, memory.current in the v2 root): the directory
     // tells which, and one stat per scrape is only paid where a file was missing.
@@ -122,11 +127,11 @@ function readV2(files: CgroupFiles): CgroupMemory {
   };
 }
 
-function readV1(files: CgroupFiles, unlimited: number): CgroupMemory {
+function readV1(files: CgroupFiles, unlimited: number, memsw: boolean): CgroupMemory {
   const usage = files.number('memory.usage_in_bytes');
   const limit = v1Limit(files.number('memory.limit_in_bytes'), unlimited);
-  const memswUsage = files.number('memory.memsw.usage_in_bytes');
-  const memswLimit = v1Limit(files.number('memory.memsw.limit_in_bytes'), unlimited);
+  const memswUsage = memsw ? files.number('memory.memsw.usage_in_bytes') : undefined;
+  const memswLimit = memsw ? v1Limit(files.number('memory.memsw.limit_in_bytes'), unlimited) : undefined;
   const oomControl = files.text('memory.oom_control');
 
   // memsw counts memory + swap together. The two files are read one after the other, so usage can

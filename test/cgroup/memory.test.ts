@@ -86,6 +86,25 @@ describe('hybrid (v1 memory, swap accounting off)', () => {
       oomKills: 0,
     });
   });
+  it('swap accounting is asked of the hierarchy once: without memsw at its top, no cgroup is asked for memsw', () => {
+    const dir = mkdtempSync(`${tmpdir()}/oom-memsw-`);
+    try {
+      const cg = `${dir}/memory/app.scope`;
+      mkdirSync(cg, { recursive: true });
+      writeFileSync(`${dir}/memory/memory.limit_in_bytes`, '9223372036854771712\n');
+      for (const [f, v] of [['memory.usage_in_bytes', '1000'], ['memory.limit_in_bytes', '4096000'], ['memory.memsw.usage_in_bytes', '5000'], ['memory.memsw.limit_in_bytes', '8192000']]) {
+        writeFileSync(`${cg}/${f}`, `${v}\n`);
+      }
+      const reader = createCgroupMemoryReader({ version: 1, mount: { path: `${dir}/memory`, root: '/' } });
+      expect(reader.read('/app.scope')).toEqual({ ...nothing, usageBytes: 1000, limitBytes: 4096000 });
+      // With memsw at the top, the same cgroup's swap is read.
+      writeFileSync(`${dir}/memory/memory.memsw.usage_in_bytes`, '0\n');
+      const withSwap = createCgroupMemoryReader({ version: 1, mount: { path: `${dir}/memory`, root: '/' } });
+      expect(withSwap.read('/app.scope')).toMatchObject({ swapUsageBytes: 4000, swapLimitBytes: 4096000 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('a CRI-O container at its limit, with the kill it had', () => {
     const m = hybrid.read('/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-poda5c1f8d5_1919_434d_add7_4afaafdaef89.slice/crio-5eed917563583925ffdbd40a64efb2aaffe58638e57add8becaf460fe74f5b1c.scope');
     expect(m).toEqual({ ...nothing, usageBytes: 258000000, limitBytes: 268435456, oomKills: 1 });
