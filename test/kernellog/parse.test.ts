@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseLine } from '../../src/kernellog/envelope.js';
 import { constraintLabel, createOomParser, parseKills } from '../../src/kernellog/parse.js';
 import type { LogRecord, OomKill } from '../../src/kernellog/types.js';
+import { oomKill } from '../helpers/kill.js';
 
 const NOW = new Date(2026, 10, 27, 12, 0, 0).getTime();
 const local = (y: number, mo: number, d: number, h: number, mi: number, s: number): string => new Date(y, mo - 1, d, h, mi, s).toISOString();
@@ -13,27 +14,7 @@ function fixture(name: string): string[] {
 }
 
 /** A complete OomKill: every field the test does not name must be null. */
-function kill(f: Partial<OomKill>): OomKill {
-  return {
-    killer: 'kernel',
-    pid: null,
-    comm: null,
-    uid: null,
-    constraint: null,
-    memcg: null,
-    oomMemcg: null,
-    invoker: null,
-    totalVmBytes: null,
-    anonRssBytes: null,
-    fileRssBytes: null,
-    shmemRssBytes: null,
-    pgtablesBytes: null,
-    oomScoreAdj: null,
-    time: null,
-    uptimeSeconds: null,
-    ...f,
-  };
-}
+const kill = oomKill;
 
 function kernel(message: string, f: Partial<LogRecord> = {}): LogRecord {
   return { message, fromKernel: true, identifier: null, time: null, uptimeSeconds: null, ...f };

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseKills } from '../../src/kernellog/parse.js';
 import type { OomKill } from '../../src/kernellog/types.js';
 import { escapeForTerminal, formatKillJson, formatKillsTable } from '../../src/kills/format.js';
+import { oomKill } from '../helpers/kill.js';
 
 const KEYS = [
   'killer',
@@ -49,24 +50,7 @@ describe('formatKillJson', () => {
 });
 
 describe('formatKillsTable', () => {
-  const userspace: OomKill = {
-    killer: 'systemd-oomd',
-    pid: null,
-    comm: null,
-    uid: null,
-    constraint: null,
-    memcg: '/user.slice/app.scope',
-    oomMemcg: null,
-    invoker: null,
-    totalVmBytes: null,
-    anonRssBytes: null,
-    fileRssBytes: null,
-    shmemRssBytes: null,
-    pgtablesBytes: null,
-    oomScoreAdj: null,
-    time: '2025-12-18T19:34:56.000Z',
-    uptimeSeconds: null,
-  };
+  const userspace: OomKill = oomKill({ killer: 'systemd-oomd', memcg: '/user.slice/app.scope', time: '2025-12-18T19:34:56.000Z' });
 
   it('aligns one row per kill under a header, with "-" for unknowns and uptime when there is no wall clock', () => {
     const table = formatKillsTable([realKill(), userspace]);

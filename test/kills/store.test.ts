@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { OomKill } from '../../src/kernellog/types.js';
 import { createKillStore } from '../../src/kills/store.js';
+import { oomKill } from '../helpers/kill.js';
 
-const kill = (over: Partial<OomKill>): OomKill => ({
-  killer: 'kernel', pid: 1, comm: 'java', uid: 0, constraint: 'CONSTRAINT_MEMCG', memcg: '/a', oomMemcg: '/a', invoker: null,
-  totalVmBytes: null, anonRssBytes: null, fileRssBytes: null, shmemRssBytes: null, pgtablesBytes: null, oomScoreAdj: null,
-  time: null, uptimeSeconds: null, ...over,
-});
+const kill = (over: Partial<OomKill>): OomKill =>
+  oomKill({ pid: 1, comm: 'java', uid: 0, constraint: 'CONSTRAINT_MEMCG', memcg: '/a', oomMemcg: '/a', ...over });
 
 describe('createKillStore', () => {
   it('counts kills by killer, comm, constraint and cgroup, keeping the latest time', () => {
