@@ -38,6 +38,6 @@ RUN mkdir -p /var/lib/oom-exporter && chown 65534:65534 /var/lib/oom-exporter
 # nobody:nogroup. Numeric, so Kubernetes' runAsNonRoot can check it without a passwd lookup.
 USER 65534:65534
 EXPOSE 19857
-# The V8 flags keep the young generation at 1 MiB and the heap tuned for size: see README, Performance.
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "dist/cli.js"]
+# No V8 flags: the exporter sets its own at start (src/v8-settings.ts), however it is launched.
+ENTRYPOINT ["node", "dist/cli.js"]
 CMD ["--web.listen-address=:19857"]

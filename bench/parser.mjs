@@ -4,11 +4,16 @@
 // the generated kills are found, so a fast parser that misses kills cannot pass.
 //
 // node bench/parser.mjs [--lines N] [--kills N]     (npm run bench runs it with the defaults)
+// @ts-check
 import { parseLine } from '../dist/kernellog/envelope.js';
 import { createOomParser } from '../dist/kernellog/parse.js';
 
 const REQUIRED_LINES_PER_SECOND = 1_000_000;
 
+/**
+ * @param {string} name
+ * @param {number} def
+ */
 function flag(name, def) {
   const i = process.argv.indexOf(`--${name}`);
   if (i !== -1 && process.argv[i + 1] !== undefined) return Number(process.argv[i + 1]);
@@ -16,6 +21,7 @@ function flag(name, def) {
 }
 
 // Deterministic, so every run measures the same log.
+/** @param {number} seed */
 function rng(seed) {
   let s = seed >>> 0;
   return () => {
@@ -24,22 +30,27 @@ function rng(seed) {
   };
 }
 
+/** @type {((r: () => number) => string)[]} */
 const CHATTER = [
-  (r) => `audit: type=1400 audit(1700000000.${Math.floor(r() * 999)}:${Math.floor(r() * 9999)}): apparmor="DENIED" operation="open" profile="snap.firefox" name="/proc/pressure/memory" pid=${Math.floor(r() * 99999)} comm="firefox" requested_mask="r" denied_mask="r" fsuid=1000 ouid=0`,
+  (r) =>
+    `audit: type=1400 audit(1700000000.${Math.floor(r() * 999)}:${Math.floor(r() * 9999)}): apparmor="DENIED" operation="open" profile="snap.firefox" name="/proc/pressure/memory" pid=${Math.floor(r() * 99999)} comm="firefox" requested_mask="r" denied_mask="r" fsuid=1000 ouid=0`,
   (r) => `IPv6: ADDRCONF(NETDEV_CHANGE): veth${Math.floor(r() * 1e7).toString(16)}: link becomes ready`,
   (r) => `docker0: port ${Math.floor(r() * 9)}(veth${Math.floor(r() * 1e7).toString(16)}) entered forwarding state`,
   (r) => `EXT4-fs (nvme0n1p${Math.floor(r() * 4)}): mounted filesystem with ordered data mode. Quota mode: none.`,
   (r) => `usb 1-${Math.floor(r() * 9)}: new high-speed USB device number ${Math.floor(r() * 99)} using xhci_hcd`,
-  (r) => `[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=10.0.${Math.floor(r() * 255)}.${Math.floor(r() * 255)} DST=10.0.0.1 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=${Math.floor(r() * 65535)} DF PROTO=TCP SPT=${Math.floor(r() * 65535)} DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0`,
+  (r) =>
+    `[UFW BLOCK] IN=eth0 OUT= MAC=52:54:00:12:34:56 SRC=10.0.${Math.floor(r() * 255)}.${Math.floor(r() * 255)} DST=10.0.0.1 LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID=${Math.floor(r() * 65535)} DF PROTO=TCP SPT=${Math.floor(r() * 65535)} DPT=22 WINDOW=64240 RES=0x00 SYN URGP=0`,
   (r) => `nfs: server filer${Math.floor(r() * 9)} not responding, still trying`,
   (r) => `TCP: request_sock_TCP: Possible SYN flooding on port ${Math.floor(r() * 65535)}. Sending cookies.  Check SNMP counters.`,
   (r) => ` ${'ffff8801' + Math.floor(r() * 1e8).toString(16)} ffffffff81604406 0000000000000046`,
-  (r) => `perf: interrupt took too long (${Math.floor(r() * 9999)} > ${Math.floor(r() * 9999)}), lowering kernel.perf_event_max_sample_rate to ${Math.floor(r() * 99999)}`,
+  (r) =>
+    `perf: interrupt took too long (${Math.floor(r() * 9999)} > ${Math.floor(r() * 9999)}), lowering kernel.perf_event_max_sample_rate to ${Math.floor(r() * 99999)}`,
   (r) => `memory: usage ${Math.floor(r() * 1e6)}kB, limit 9007199254740988kB, failcnt 0`,
   (r) => `oom_reaper: reaped process ${Math.floor(r() * 99999)} (stress), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB`,
 ];
 
 // One OOM report per form; each returns its lines (kernel messages) and exactly one kill.
+/** @type {((pid: number, comm: string) => string[])[]} */
 const REPORTS = [
   // 6.x memcg, full report with summary.
   (pid, comm) => [
@@ -91,18 +102,26 @@ const REPORTS = [
 
 const COMMS = ['java', 'Web (Content) 1', '(sd-pam)', 'python3', 'postgres: wal', 'node'];
 
+/**
+ * @param {number} lineCount
+ * @param {number} killCount
+ * @param {number} seed
+ */
 function generate(lineCount, killCount, seed) {
   const r = rng(seed);
+  /** @type {string[]} */
   const messages = [];
   const reportEvery = Math.floor(lineCount / (killCount + 1));
   let kills = 0;
   while (messages.length < lineCount) {
     if (kills < killCount && messages.length >= reportEvery * (kills + 1)) {
       const pid = 1000 + kills;
-      messages.push(...REPORTS[kills % REPORTS.length](pid, COMMS[kills % COMMS.length]));
+      const report = /** @type {(pid: number, comm: string) => string[]} */ (REPORTS[kills % REPORTS.length]);
+      messages.push(...report(pid, /** @type {string} */ (COMMS[kills % COMMS.length])));
       kills++;
     } else {
-      messages.push(CHATTER[Math.floor(r() * CHATTER.length)](r));
+      const chatter = /** @type {(r: () => number) => string} */ (CHATTER[Math.floor(r() * CHATTER.length)]);
+      messages.push(chatter(r));
     }
   }
   return { messages: messages.slice(0, lineCount), kills };
@@ -110,6 +129,7 @@ function generate(lineCount, killCount, seed) {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** @param {string[]} messages */
 function asKmsg(messages) {
   let usec = 5_000_000;
   return messages.map((m, seq) => {
@@ -121,6 +141,10 @@ function asKmsg(messages) {
 
 // A syslog file also carries userspace lines (sshd chatter, and a few earlyoom / systemd-oomd kills)
 // between the kernel's: the kernel messages fill whatever positions those leave.
+/**
+ * @param {number} lineCount
+ * @param {number} userspaceKills
+ */
 function syslogLayout(lineCount, userspaceKills) {
   const every = Math.floor(lineCount / (userspaceKills + 1));
   const kind = new Uint8Array(lineCount); // 0 kernel, 1 sshd, 2 userspace kill
@@ -133,7 +157,12 @@ function syslogLayout(lineCount, userspaceKills) {
   return { kind, kernel };
 }
 
+/**
+ * @param {{ kind: Uint8Array, kernel: number }} layout
+ * @param {string[]} messages
+ */
 function asSyslog(layout, messages) {
+  /** @type {string[]} */
   const lines = [];
   let t = Date.UTC(2026, 2, 9, 18, 14, 14);
   let uptime = 295692.212175;
@@ -160,18 +189,23 @@ function asSyslog(layout, messages) {
   return { lines, added };
 }
 
+/** @param {string[]} lines */
 function run(lines) {
   const parser = createOomParser();
   let found = 0;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < lines.length; i++) {
-    const rec = parseLine(lines[i]);
+    const rec = parseLine(/** @type {string} */ (lines[i]));
     if (rec !== null && parser.push(rec) !== null) found++;
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { found, seconds };
 }
 
+/**
+ * @param {string[]} lines
+ * @param {number} rounds
+ */
 function best(lines, rounds) {
   // The first round warms the JIT; report the best of the rest, as an operator's long-running exporter would see.
   let result = run(lines);

@@ -1,13 +1,55 @@
-// npm run bench [-- --procs N] [--scrapes N] [--long N] [--cgroups K]
+// @ts-check
+// npm run bench [-- --procs N] [--scrapes N] [--long N] [--cgroups K] [--only NAMES] [--skip NAMES]
+//   [--load-procs 2000] [--load-clients 50] [--load-seconds 20]
+//   [--loop-procs 10000] [--loop-clients 4] [--loop-seconds 15] [--rss-procs 10000] [--rss-scrapes 1000]
 // Runs every benchmark and prints one line per figure; the README quotes these.
+// NAMES (comma-separated): scrape, rss (the --long run), cgroups, parser, kill-delay, load, loopdelay,
+// rss-plain (RSS over --rss-scrapes scrapes, started as plain `node dist/cli.js`; 0 skips it).
+// `node bench/run.mjs --only load` runs one alone (after `npm run build`). OOM_BENCH_CLI=path/to/cli.js
+// measures another build.
 import { benchCgroupRatio, benchRssFlat, benchScrape, machine } from './scrape.mjs';
 
-function flag(name, def) {
+/**
+ * @param {string} name
+ * @returns {string | undefined}
+ */
+function sflag(name) {
   const i = process.argv.indexOf(`--${name}`);
-  if (i !== -1 && process.argv[i + 1] !== undefined) return Number(process.argv[i + 1]);
+  if (i !== -1 && process.argv[i + 1] !== undefined) return process.argv[i + 1];
   const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return eq ? Number(eq.split('=')[1]) : def;
+  return eq ? eq.slice(name.length + 3) : undefined;
 }
+
+/**
+ * @param {string} name
+ * @param {number} def
+ */
+function flag(name, def) {
+  const v = sflag(name);
+  return v === undefined ? def : Number(v);
+}
+
+const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'load', 'loopdelay', 'rss-plain'];
+/** @param {string | undefined} v */
+const names = (v) =>
+  v === undefined
+    ? undefined
+    : new Set(
+        v
+          .split(',')
+          .map((n) => n.trim())
+          .filter(Boolean),
+      );
+const only = names(sflag('only'));
+const skip = names(sflag('skip')) ?? new Set();
+for (const n of [...(only ?? []), ...skip]) {
+  if (!BENCHES.includes(n)) {
+    console.error(`bench: no benchmark "${n}"; there are ${BENCHES.join(', ')}`);
+    process.exit(2);
+  }
+}
+/** @param {string} name */
+const want = (name) => (only === undefined || only.has(name)) && !skip.has(name);
 
 const procs = flag('procs', 2000);
 const scrapes = flag('scrapes', 30);
@@ -16,25 +58,30 @@ const long = flag('long', 0);
 const cgroups = flag('cgroups', 50);
 
 console.log(`machine: ${machine()}`);
-const s = await benchScrape({ procs, scrapes });
-console.log(
-  `scrape: ${s.procs} processes, ${s.scrapes} scrapes: median ${s.medianMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms, ` +
-    `baseline median ${s.baselineMedianMs.toFixed(1)} ms, ratio ${s.ratio.toFixed(2)}x, exporter CPU ${s.cpuMsPerScrape.toFixed(1)} ms/scrape, ` +
-    `exporter RSS ${s.rssMB.toFixed(0)} MB, body ${(s.bodyBytes / 1024).toFixed(0)} KiB`,
-);
-if (long > 0) {
-  const r = await benchRssFlat({ procs, scrapes: long });
-  console.log(`rss: ${r.procs} processes, ${r.scrapes} scrapes: RSS MB every 10%: ${r.rssMBEvery10Percent.join(' ')}`);
+if (want('scrape')) {
+  const s = await benchScrape({ procs, scrapes });
+  console.log(
+    `scrape: ${s.procs} processes, ${s.scrapes} scrapes: median ${s.medianMs.toFixed(1)} ms, p95 ${s.p95Ms.toFixed(1)} ms, ` +
+      `baseline median ${s.baselineMedianMs.toFixed(1)} ms, ratio ${s.ratio.toFixed(2)}x, exporter CPU ${s.cpuMsPerScrape.toFixed(1)} ms/scrape, ` +
+      `exporter RSS ${s.rssMB.toFixed(0)} MB, body ${(s.bodyBytes / 1024).toFixed(0)} KiB`,
+  );
 }
+/** @param {Awaited<ReturnType<typeof benchRssFlat>>} r */
+const rssLine = (r) =>
+  `rss: ${r.procs} processes (${r.visible} PIDs), ${r.scrapes} scrapes${r.nodeFlags.length === 0 ? ', started as node dist/cli.js (no V8 flags)' : ''}: ` +
+  `RSS MB every 10%: ${r.rssMBEvery10Percent.join(' ')}; peak (VmHWM) ${r.peakMB.toFixed(0)} MB`;
+if (long > 0 && want('rss')) console.log(rssLine(await benchRssFlat({ procs, scrapes: long })));
+/** @param {number} x */
 const fmtSigned = (x, digits = 2) => `${x >= 0 ? '+' : '-'}${Math.abs(x).toFixed(digits)}`;
 let c;
-if (cgroups > 0) {
+if (cgroups > 0 && want('cgroups')) {
   try {
     c = await benchCgroupRatio({ procs, cgroups, scrapes });
   } catch (err) {
     // Needs root and a cgroup v1 memory controller at /sys/fs/cgroup/memory (mkdir there fails otherwise).
-    if (!['ENOENT', 'EACCES', 'EPERM', 'EROFS'].includes(err?.code)) throw err;
-    console.log(`cgroups: skipped: cannot make cgroup v1 memory cgroups here (${err.message})`);
+    const e = /** @type {NodeJS.ErrnoException} */ (err);
+    if (!['ENOENT', 'EACCES', 'EPERM', 'EROFS'].includes(e?.code ?? '')) throw err;
+    console.log(`cgroups: skipped: cannot make cgroup v1 memory cgroups here (${e.message})`);
   }
 }
 if (c !== undefined) {
@@ -52,12 +99,26 @@ if (c !== undefined) {
     process.exitCode = 1;
   }
 }
-for (const extra of ['./parser.mjs', './kill-delay.mjs']) {
+for (const [name, extra] of /** @type {[string, string][]} */ ([
+  ['parser', './parser.mjs'],
+  ['kill-delay', './kill-delay.mjs'],
+  // Issue 8: serving under load, event-loop delay; both start the exporter as plain `node dist/cli.js`.
+  ['load', './load.mjs'],
+  ['loopdelay', './loop-delay.mjs'],
+])) {
+  if (!want(name)) continue;
   try {
     const mod = await import(extra);
     await mod.default();
   } catch (err) {
-    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(extra.slice(2))) continue;
+    const e = /** @type {NodeJS.ErrnoException} */ (err);
+    if (e && e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(extra.slice(2))) continue;
     throw err;
   }
+}
+// Issue 8: RSS flat over many scrapes at 10,000 processes, started as plain `node dist/cli.js` (the
+// shipped launch paths add V8 flags; --long measures those).
+const rssScrapes = flag('rss-scrapes', 1000);
+if (rssScrapes > 0 && want('rss-plain')) {
+  console.log(rssLine(await benchRssFlat({ procs: flag('rss-procs', 10_000), scrapes: rssScrapes, nodeFlags: [] })));
 }

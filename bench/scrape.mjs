@@ -1,3 +1,4 @@
+// @ts-check
 // Scrape benchmark: N real idle processes, the real exporter, and a raw baseline measured in the same run.
 // Prints median/p95 latency (request to last byte, no gzip), exporter CPU ms per scrape, exporter RSS,
 // and the baseline: open+read+close of status, oom_score, oom_score_adj for every PID into one buffer.
@@ -7,20 +8,37 @@ import http from 'node:http';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+// OOM_BENCH_CLI=/path/to/dist/cli.js measures another build (e.g. a "before" tree built elsewhere).
+const CLI = process.env.OOM_BENCH_CLI || fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const CLK_TCK = 100; // USER_HZ on every Linux architecture that matters here
 
+/**
+ * @param {number[]} sorted
+ * @param {number} p
+ */
 function pctl(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return /** @type {number} */ (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
 }
-const median = (xs) => pctl([...xs].sort((a, b) => a - b), 50);
-const p95 = (xs) => pctl([...xs].sort((a, b) => a - b), 95);
+/** @param {number[]} xs */
+const median = (xs) =>
+  pctl(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+/** @param {number[]} xs */
+const p95 = (xs) =>
+  pctl(
+    [...xs].sort((a, b) => a - b),
+    95,
+  );
 
 const MEMCG_V1 = '/sys/fs/cgroup/memory';
 
 /** Cleanups of idle-process sets still alive, run synchronously on SIGINT/SIGTERM. */
+/** @type {Set<{ sync(): void }>} */
 const liveCleanups = new Set();
 /** Exporters still running, killed on SIGINT/SIGTERM too (a signal to our PID alone would orphan them). */
+/** @type {Set<import('node:child_process').ChildProcess>} */
 const liveExporters = new Set();
 let signalHandlersInstalled = false;
 function installSignalCleanup() {
@@ -35,8 +53,10 @@ function installSignalCleanup() {
   }
 }
 
+/** @param {number} ms */
 const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+/** @param {string} dir */
 function procsIn(dir) {
   try {
     const t = readFileSync(`${dir}/cgroup.procs`, 'utf8');
@@ -49,6 +69,7 @@ function procsIn(dir) {
 /**
  * Empties and removes the cgroups we made (by name): waits until each cgroup.procs is empty (killed
  * tasks leave it once they have exited), then rmdir. Sync, so it also runs from a signal handler.
+ * @param {string[]} dirs
  */
 function removeCgroupsSync(dirs) {
   const deadline = Date.now() + 15_000;
@@ -59,7 +80,8 @@ function removeCgroupsSync(dirs) {
         try {
           rmdirSync(dir);
           break;
-        } catch (err) {
+        } catch (e) {
+          const err = /** @type {NodeJS.ErrnoException} */ (e);
           if (err.code === 'ENOENT') break;
           if (err.code !== 'EBUSY' || Date.now() > deadline) {
             console.error(`bench: could not remove ${dir}: ${err.message}`);
@@ -81,17 +103,21 @@ function removeCgroupsSync(dirs) {
  * every one has a limit series): each subshell writes its own $BASHPID into its cgroup before exec'ing
  * sleep, so no per-process work happens here. stop() kills them and removes the cgroups; it is async
  * only in that callers may await it (it also runs on SIGINT/SIGTERM).
+ * @param {number} n
+ * @param {{ cgroups?: number, limitBytes?: number }} [options]
  */
 export async function startIdleProcesses(n, { cgroups = 0, limitBytes = 1024 ** 3 } = {}) {
+  /** @type {string[]} */
   const dirs = [];
   const prefix = `${MEMCG_V1}/oombench-${process.pid}`;
+  /** @type {import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, null> | undefined} */
   let child;
   const cleanup = {
     sync() {
       liveCleanups.delete(cleanup);
       if (child !== undefined) {
         try {
-          process.kill(-child.pid, 'SIGKILL');
+          if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
         } catch {}
       }
       if (dirs.length > 0) removeCgroupsSync(dirs);
@@ -109,13 +135,14 @@ export async function startIdleProcesses(n, { cgroups = 0, limitBytes = 1024 ** 
     // One shell forks n sleepers and waits: cheap to start, one process group to kill. In a cgroup,
     // a sleeper that cannot join its cgroup does not start (&&), so the count check below catches it.
     const body = cgroups > 0 ? `( echo $BASHPID > "$1-$((i % $2))/cgroup.procs" && exec sleep 100000 ) &` : 'sleep 100000 &';
-    child = spawn('bash', ['-c', `for ((i=0;i<${n};i++)); do ${body} done; echo ready; wait`, 'bash', prefix, String(cgroups)], {
+    const shell = spawn('bash', ['-c', `for ((i=0;i<${n};i++)); do ${body} done; echo ready; wait`, 'bash', prefix, String(cgroups)], {
       detached: true,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    child = shell;
     await new Promise((resolve, reject) => {
-      child.stdout.once('data', resolve);
-      child.once('error', reject);
+      shell.stdout.once('data', resolve);
+      shell.once('error', reject);
     });
     // Wait until the kernel lists them all (in their cgroups, when asked for).
     const deadline = Date.now() + 60_000;
@@ -138,12 +165,27 @@ export async function startIdleProcesses(n, { cgroups = 0, limitBytes = 1024 ** 
   };
 }
 
-// The V8 flags every shipped launch path uses (package.json start, the bin shebang, Dockerfile, systemd
-// unit): a 1 MiB young-generation semi-space, heap tuned for size. OOM_BENCH_NODE_FLAGS="" measures Node's defaults.
-export const NODE_FLAGS = (process.env.OOM_BENCH_NODE_FLAGS ?? '--max-semi-space-size=1 --optimize-for-size').split(' ').filter(Boolean);
+// Every shipped launch path is plain `node dist/cli.js`: the exporter sets its V8 settings itself
+// (src/v8-settings.ts). OOM_BENCH_NODE_FLAGS adds command-line flags, to compare.
+export const NODE_FLAGS = (process.env.OOM_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
-export function startExporter(args) {
-  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * @typedef {{ child: import('node:child_process').ChildProcessByStdio<null, null, import('node:stream').Readable>, port: number }} Exporter
+ */
+
+/**
+ * Starts the built exporter on 127.0.0.1, a free port, JSON logs. `nodeFlags` replaces the shipped V8
+ * flags ([] starts it as plain `node dist/cli.js`); `nodeArgs` go before the script too (e.g. --import);
+ * `env` is added to ours.
+ * @param {string[]} args
+ * @param {{ nodeFlags?: string[], nodeArgs?: string[], env?: Record<string, string> | undefined }} [options]
+ * @returns {Promise<Exporter>}
+ */
+export function startExporter(args, { nodeFlags = NODE_FLAGS, nodeArgs = [], env = undefined } = {}) {
+  const child = spawn(process.execPath, [...nodeFlags, ...nodeArgs, CLI, '--web.listen-address=127.0.0.1:0', '--log.format=json', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: env === undefined ? process.env : { ...process.env, ...env },
+  });
   liveExporters.add(child);
   installSignalCleanup();
   child.once('exit', () => liveExporters.delete(child));
@@ -162,6 +204,10 @@ export function startExporter(args) {
  * One timed scrape (request to last byte, no gzip). With `capture` (series names, e.g.
  * 'oom_scrape_collector_duration_seconds{collector="cgroup"}') the body is kept and those series' values
  * are read from it after the clock has stopped, as `values[name]` (NaN when absent).
+ * @param {number} port
+ * @param {string} [path]
+ * @param {{ capture?: string[] }} [options]
+ * @returns {Promise<{ ms: number, bytes: number, status: number | undefined, values: Record<string, number> | undefined }>}
  */
 export function get(port, path = '/metrics', { capture } = {}) {
   return new Promise((resolve, reject) => {
@@ -169,10 +215,11 @@ export function get(port, path = '/metrics', { capture } = {}) {
     http
       .get({ host: '127.0.0.1', port, path, headers: { 'accept-encoding': 'identity' } }, (res) => {
         let bytes = 0;
-        const chunks = capture ? [] : undefined;
-        res.on('data', (c) => {
+        /** @type {Buffer[]} */
+        const chunks = [];
+        res.on('data', (/** @type {Buffer} */ c) => {
           bytes += c.length;
-          chunks?.push(c);
+          if (capture) chunks.push(c);
         });
         res.on('end', () => {
           const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -184,7 +231,12 @@ export function get(port, path = '/metrics', { capture } = {}) {
   });
 }
 
+/**
+ * @param {Buffer} body
+ * @param {string[]} names
+ */
 function seriesValues(body, names) {
+  /** @type {Record<string, number>} */
   const values = {};
   for (const name of names) {
     const at = body.indexOf('\n' + name + ' ');
@@ -199,18 +251,47 @@ function seriesValues(body, names) {
   return values;
 }
 
+/**
+ * SIGTERM, then SIGKILL if the exporter has not exited within `graceMs`; resolves once it has exited.
+ * @param {{ child: import('node:child_process').ChildProcess }} exp
+ */
+export async function stopExporter(exp, graceMs = 5000) {
+  const { child } = exp;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const late = new Promise((resolve) => (timer = setTimeout(resolve, graceMs, 'late')));
+  if ((await Promise.race([exited, late])) === 'late') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  clearTimeout(timer);
+}
+
+/** @param {number | undefined} pid (a child's, which is undefined only if it failed to start) */
 export function cpuMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // utime + stime
 }
 
+/** @param {number | undefined} pid (a child's, which is undefined only if it failed to start) */
 export function rssMB(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Peak RSS since the process started (VmHWM), MB. */
+/** @param {number | undefined} pid (a child's, which is undefined only if it failed to start) */
+export function hwmMB(pid) {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
 const buf = Buffer.allocUnsafe(64 * 1024);
+/** @param {string} path */
 function readRaw(path) {
   let fd;
   try {
@@ -239,12 +320,15 @@ export function baselineMs() {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
+/** @param {{ procs: number, scrapes: number, extraArgs?: string[] }} options */
 export async function benchScrape({ procs, scrapes, extraArgs = [] }) {
   const idle = await startIdleProcesses(procs);
   const exp = await startExporter(['--kernel-log.source=none', ...extraArgs]);
   try {
     for (let i = 0; i < 5; i++) await get(exp.port); // warm-up: JIT, first-time cgroup reads
+    /** @type {number[]} */
     const lat = [];
+    /** @type {number[]} */
     const base = [];
     const cpu0 = cpuMs(exp.child.pid);
     let series = 0;
@@ -274,52 +358,72 @@ export async function benchScrape({ procs, scrapes, extraArgs = [] }) {
   }
 }
 
-export async function benchRssFlat({ procs, scrapes }) {
+/**
+ * RSS every 10% of `scrapes` back-to-back scrapes. `nodeFlags` as startExporter: [] starts the exporter
+ * as plain `node dist/cli.js`, without the shipped V8 flags. Also the peak (VmHWM) and the PIDs visible.
+ * @param {{ procs: number, scrapes: number, nodeFlags?: string[] }} options
+ */
+export async function benchRssFlat({ procs, scrapes, nodeFlags = NODE_FLAGS }) {
   const idle = await startIdleProcesses(procs);
-  const exp = await startExporter(['--kernel-log.source=none']);
+  const exp = await startExporter(['--kernel-log.source=none'], { nodeFlags });
   try {
     const samples = [];
     for (let i = 1; i <= scrapes; i++) {
-      await get(exp.port);
+      const r = await get(exp.port);
+      if (r.status !== 200) throw new Error(`scrape answered ${r.status}`);
       if (i % Math.max(1, Math.floor(scrapes / 10)) === 0) samples.push(Math.round(rssMB(exp.child.pid)));
     }
-    return { procs, scrapes, rssMBEvery10Percent: samples };
+    const visible = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).length;
+    return { procs, visible, scrapes, nodeFlags, rssMBEvery10Percent: samples, peakMB: hwmMB(exp.child.pid) };
   } finally {
-    exp.child.kill('SIGTERM');
+    await stopExporter(exp);
     await idle.stop();
   }
 }
 
 export function machine() {
   const c = cpus();
-  return `${c.length} x ${c[0]?.model ?? 'cpu'}, ${Math.round(Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)[1]) / 1024 / 1024)} GiB, Linux ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, Node ${process.version}`;
+  return `${c.length} x ${c[0]?.model ?? 'cpu'}, ${Math.round(Number(readFileSync('/proc/meminfo', 'utf8').match(/MemTotal:\s+(\d+)/)?.[1]) / 1024 / 1024)} GiB, Linux ${readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim()}, Node ${process.version}`;
 }
 
-/** One /metrics body as text (no gzip), for checking what a scrape exported. */
+/**
+ * One /metrics body as text (no gzip), for checking what a scrape exported.
+ * @param {number} port
+ * @returns {Promise<string>}
+ */
 export function getText(port, path = '/metrics') {
   return new Promise((resolve, reject) => {
     http
       .get({ host: '127.0.0.1', port, path, headers: { 'accept-encoding': 'identity' } }, (res) => {
+        /** @type {Buffer[]} */
         const chunks = [];
-        res.on('data', (c) => chunks.push(c));
+        res.on('data', (/** @type {Buffer} */ c) => chunks.push(c));
         res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       })
       .on('error', reject);
   });
 }
 
-/** Series of `metric` whose cgroup label is one of `cgroups` (exact match), and how many distinct cgroups they name. */
+/**
+ * Series of `metric` whose cgroup label is one of `cgroups` (exact match), and how many distinct cgroups they name.
+ * @param {string} text
+ * @param {string} metric
+ * @param {string[]} cgroups
+ */
 function seriesInCgroups(text, metric, cgroups) {
   const wanted = new Set(cgroups);
+  /** @type {Set<string>} */
   const seen = new Set();
+  /** @type {number[]} */
   const values = [];
   let series = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(metric + '{')) continue;
     const m = /[{,]cgroup="((?:[^"\\]|\\.)*)"/.exec(line);
-    if (m && wanted.has(m[1])) {
+    const cgroup = m?.[1];
+    if (cgroup !== undefined && wanted.has(cgroup)) {
       series++;
-      seen.add(m[1]);
+      seen.add(cgroup);
       values.push(Number(line.slice(line.lastIndexOf(' ') + 1)));
     }
   }
@@ -347,22 +451,27 @@ export async function benchCgroupRatio({ procs = 2000, cgroups = 50, scrapes = 3
       await get(off.port);
       await get(on.port);
     }
+    /** @type {{ off: number[], on: number[] }} */
     const lat = { off: [], on: [] };
+    /** @type {number[]} */
     const base = [];
     const CG = 'oom_scrape_collector_duration_seconds{collector="cgroup"}';
+    /** @type {number[]} */
     const cgroupMs = [];
     // Per round, on − off: the two scrapes of a round are back to back, so slow spells mostly cancel.
+    /** @type {number[]} */
     const paired = [];
     const cpu0 = { off: cpuMs(off.child.pid), on: cpuMs(on.child.pid) };
     for (let i = 0; i < scrapes; i++) {
+      /** @type {('off' | 'on')[]} */
       const order = i % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
-      const round = {};
+      const round = { off: NaN, on: NaN };
       for (const which of order) {
         const r = await get(which === 'off' ? off.port : on.port, '/metrics', which === 'on' ? { capture: [CG] } : undefined);
         if (r.status !== 200) throw new Error(`scrape (${which}) answered ${r.status}`);
         lat[which].push(r.ms);
         round[which] = r.ms;
-        if (which === 'on') cgroupMs.push(r.values[CG] * 1000);
+        if (which === 'on') cgroupMs.push((r.values?.[CG] ?? NaN) * 1000);
         base.push(baselineMs());
       }
       paired.push(round.on - round.off);

@@ -1,22 +1,13 @@
+import { COLLECTORS } from './collectors/index.js';
+import { parseSelectionFlags, type SelectionOptions } from './collectors/selection.js';
+import { FlagError, type FlagSpec, type FlagValues } from './flags.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log.js';
-import { parseSize } from './size.js';
+import type { ListenAddress } from './web/listen.js';
 
-/** node_exporter answers bad flags with one line and exit code 2; so do we. */
-export class FlagError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlagError';
-  }
-}
+export { FlagError } from './flags.js';
 
-export type KernelLogSourceName = 'auto' | 'kmsg' | 'journald' | 'file' | 'none';
-export const KERNEL_LOG_SOURCES: readonly KernelLogSourceName[] = ['auto', 'kmsg', 'journald', 'file', 'none'];
-
-export interface ListenAddress {
-  /** '' means every address. */
-  host: string;
-  port: number;
-}
+import { KERNEL_LOG_SOURCES, type KernelLogSourceName } from './kernellog/sources/index.js';
+export { KERNEL_LOG_SOURCES, type KernelLogSourceName };
 
 export interface Config {
   listen: ListenAddress;
@@ -26,12 +17,10 @@ export interface Config {
   sysfs: string;
   /** undefined: found from mountinfo. */
   cgroupfs: string | undefined;
+  /** Every collector by name: enabled or not. */
   collectors: Map<string, boolean>;
-  processInclude: RegExp | undefined;
-  processExclude: RegExp | undefined;
-  processMatch: 'comm' | 'cmdline';
-  processMinRssBytes: number;
-  processTopN: number | undefined;
+  /** --process.*: the process collector's selection. */
+  selection: SelectionOptions;
   kernelLogSource: KernelLogSourceName;
   kernelLogFile: string | undefined;
   kernelLogStateFile: string | undefined;
@@ -43,33 +32,14 @@ export interface Config {
 /** The exporter's default port: outside 9100–9999, which Prometheus's port allocation list has filled. */
 export const DEFAULT_PORT = 19857;
 
-export interface CollectorFlag {
-  name: string;
-  defaultEnabled: boolean;
-  help: string;
-}
-
-type FlagKind = 'string' | 'bool';
-interface FlagSpec {
-  name: string;
-  kind: FlagKind;
-  arg?: string;
-  default?: string;
-  help: string;
-}
-
-export const FLAGS: readonly FlagSpec[] = [
+/** The exporter's own flags; each collector's flags come from its module, through the collector list. */
+const GENERAL_FLAGS: readonly FlagSpec[] = [
   { name: 'web.listen-address', kind: 'string', arg: 'ADDR', default: `:${DEFAULT_PORT}`, help: 'Address to listen on: [HOST]:PORT, [IPv6]:PORT.' },
   { name: 'web.telemetry-path', kind: 'string', arg: 'PATH', default: '/metrics', help: 'Path under which to expose metrics.' },
   { name: 'web.disable-exporter-metrics', kind: 'bool', help: "Leave out the exporter's own Node.js runtime metrics (process_*, nodejs_*)." },
   { name: 'path.procfs', kind: 'string', arg: 'PATH', default: '/proc', help: 'procfs mountpoint (e.g. /host/proc in a container).' },
   { name: 'path.sysfs', kind: 'string', arg: 'PATH', default: '/sys', help: 'sysfs mountpoint (e.g. /host/sys in a container).' },
   { name: 'path.cgroupfs', kind: 'string', arg: 'PATH', help: 'cgroup filesystem root (default: found in mountinfo, under --path.sysfs).' },
-  { name: 'process.include', kind: 'string', arg: 'REGEX', help: 'Export only processes whose name (or command line) matches.' },
-  { name: 'process.exclude', kind: 'string', arg: 'REGEX', help: 'Do not export processes whose name (or command line) matches.' },
-  { name: 'process.match', kind: 'string', arg: 'comm|cmdline', default: 'comm', help: 'What include/exclude match against.' },
-  { name: 'process.min-rss', kind: 'string', arg: 'BYTES', default: '0', help: 'Export only processes with at least this RSS (e.g. 64MiB).' },
-  { name: 'process.top-n', kind: 'string', arg: 'N', help: 'Export only the N processes with the highest oom_score.' },
   { name: 'kernel-log.source', kind: 'string', arg: KERNEL_LOG_SOURCES.join('|'), default: 'auto', help: 'Where to follow OOM kills from.' },
   { name: 'kernel-log.file', kind: 'string', arg: 'PATH', help: 'Syslog file to follow (with --kernel-log.source=file; auto tries kern.log, messages, syslog).' },
   { name: 'kernel-log.state-file', kind: 'string', arg: 'PATH', help: 'Save the log position here, so a restart counts the kills it missed exactly once.' },
@@ -77,6 +47,9 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'log.format', kind: 'string', arg: LOG_FORMATS.join('|'), default: 'logfmt', help: 'Output format of log messages.' },
   { name: 'once', kind: 'bool', help: 'Print one scrape to stdout and exit.' },
 ];
+
+/** Every flag --help lists, in that order. */
+export const FLAGS: readonly FlagSpec[] = [...GENERAL_FLAGS.slice(0, 6), ...COLLECTORS.flatMap((c) => c.flags ?? []), ...GENERAL_FLAGS.slice(6)];
 
 export function parseListenAddress(text: string): ListenAddress | undefined {
   let host: string;
@@ -99,23 +72,14 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   return { host, port };
 }
 
-function compileRegex(flag: string, source: string): RegExp {
-  try {
-    // Anchored like process-exporter and Prometheus relabelling: the whole name must match.
-    return new RegExp(`^(?:${source})$`, 'u');
-  } catch (err) {
-    throw new FlagError(`invalid regular expression for --${flag}: ${(err as Error).message}`);
-  }
-}
-
 /**
  * Parses argv (without node and script) into a Config. Accepts "--flag=value" and "--flag value".
  * Throws FlagError with a one-line message naming the flag for anything it does not understand.
  */
-export function parseConfig(argv: readonly string[], collectors: readonly CollectorFlag[]): Config {
+export function parseConfig(argv: readonly string[]): Config {
   const values = new Map<string, string>();
   const bools = new Set<string>();
-  const collectorState = new Map<string, boolean>(collectors.map((c) => [c.name, c.defaultEnabled]));
+  const collectorState = new Map<string, boolean>(COLLECTORS.map((c) => [c.name, c.defaultEnabled]));
   const specs = new Map(FLAGS.map((f) => [f.name, f]));
 
   for (let i = 0; i < argv.length; i++) {
@@ -156,6 +120,7 @@ export function parseConfig(argv: readonly string[], collectors: readonly Collec
   }
 
   const get = (name: string): string | undefined => values.get(name) ?? specs.get(name)?.default;
+  const flags: FlagValues = { get, given: (name) => values.get(name), bool: (name) => bools.has(name) };
 
   const listenText = get('web.listen-address') ?? '';
   const listen = parseListenAddress(listenText);
@@ -166,19 +131,7 @@ export function parseConfig(argv: readonly string[], collectors: readonly Collec
     throw new FlagError(`invalid --web.telemetry-path "${telemetryPath}": must start with / and be neither / (the landing page) nor /healthz`);
   }
 
-  const matchText = get('process.match');
-  if (matchText !== 'comm' && matchText !== 'cmdline') throw new FlagError(`invalid --process.match "${matchText}": want comm or cmdline`);
-
-  const minRssText = get('process.min-rss') ?? '0';
-  const minRss = parseSize(minRssText);
-  if (minRss === undefined) throw new FlagError(`invalid --process.min-rss "${minRssText}": want bytes, e.g. 67108864 or 64MiB`);
-
-  const topNText = values.get('process.top-n');
-  let topN: number | undefined;
-  if (topNText !== undefined) {
-    if (!/^\d+$/.test(topNText) || Number(topNText) < 1) throw new FlagError(`invalid --process.top-n "${topNText}": want a whole number >= 1`);
-    topN = Number(topNText);
-  }
+  const selection = parseSelectionFlags(flags);
 
   const source = get('kernel-log.source') as KernelLogSourceName;
   if (!KERNEL_LOG_SOURCES.includes(source)) throw new FlagError(`invalid --kernel-log.source "${source}": want ${KERNEL_LOG_SOURCES.join(', ')}`);
@@ -194,8 +147,6 @@ export function parseConfig(argv: readonly string[], collectors: readonly Collec
     if (values.get(p) === '') throw new FlagError(`--${p} must not be empty`);
   }
 
-  const include = values.get('process.include');
-  const exclude = values.get('process.exclude');
   return {
     listen,
     telemetryPath,
@@ -204,11 +155,7 @@ export function parseConfig(argv: readonly string[], collectors: readonly Collec
     sysfs: stripTrailingSlash(get('path.sysfs') ?? '/sys'),
     cgroupfs: values.has('path.cgroupfs') ? stripTrailingSlash(values.get('path.cgroupfs') ?? '') : undefined,
     collectors: collectorState,
-    processInclude: include === undefined ? undefined : compileRegex('process.include', include),
-    processExclude: exclude === undefined ? undefined : compileRegex('process.exclude', exclude),
-    processMatch: matchText,
-    processMinRssBytes: minRss,
-    processTopN: topN,
+    selection,
     kernelLogSource: source,
     kernelLogFile,
     kernelLogStateFile: values.get('kernel-log.state-file'),
@@ -222,7 +169,7 @@ function stripTrailingSlash(p: string): string {
   return p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') || '/' : p;
 }
 
-export function helpText(collectors: readonly CollectorFlag[]): string {
+export function helpText(): string {
   const lines = [
     'usage: oom-exporter [FLAGS]',
     '       oom-exporter kills [--file PATH|-] [--json]',
@@ -236,7 +183,7 @@ export function helpText(collectors: readonly CollectorFlag[]): string {
     `${f.help}${f.default !== undefined ? ` (default: ${f.default})` : ''}`,
   ]);
   rows.push(['--help', 'Show this help and exit.'], ['--version', 'Show the version and exit.']);
-  for (const c of collectors) {
+  for (const c of COLLECTORS) {
     rows.push([`--[no-]collector.${c.name}`, `${c.help} (default: ${c.defaultEnabled ? 'enabled' : 'disabled'})`]);
   }
   const width = Math.max(...rows.map(([a]) => a.length)) + 2;

@@ -21,11 +21,7 @@ function logfmtValue(v: string): string {
   return /^[^\s"=\\]+$/.test(v) && v !== '' ? v : JSON.stringify(v);
 }
 
-export function createLogger(
-  level: LogLevel,
-  format: LogFormat,
-  write: (line: string) => void = (l) => process.stderr.write(l),
-): Logger {
+export function createLogger(level: LogLevel, format: LogFormat, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   const min = LOG_LEVELS.indexOf(level);
   const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}): void => {
     if (LOG_LEVELS.indexOf(lvl) < min) return;

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORT, FlagError, helpText, parseConfig, parseListenAddress } from '../src/config.js';
-import { COLLECTOR_FLAGS } from '../src/registry.js';
 import { parseSize } from '../src/size.js';
 
-const parse = (...argv: string[]) => parseConfig(argv, COLLECTOR_FLAGS);
+const parse = (...argv: string[]) => parseConfig(argv);
 const fails = (argv: string[], pattern: RegExp): void => {
   expect(() => parse(...argv)).toThrow(FlagError);
   expect(() => parse(...argv)).toThrow(pattern);
@@ -16,7 +15,7 @@ describe('parseConfig', () => {
     expect(c.telemetryPath).toBe('/metrics');
     expect(c.procfs).toBe('/proc');
     expect(c.sysfs).toBe('/sys');
-    expect(c.processMatch).toBe('comm');
+    expect(c.selection.match).toBe('comm');
     expect(c.kernelLogSource).toBe('auto');
     expect(c.collectors.get('process')).toBe(true);
   });
@@ -25,8 +24,8 @@ describe('parseConfig', () => {
     const c = parse('--web.listen-address=127.0.0.1:9999', '--path.procfs', '/host/proc/', '--process.min-rss=64MiB', '--process.top-n', '20');
     expect(c.listen).toEqual({ host: '127.0.0.1', port: 9999 });
     expect(c.procfs).toBe('/host/proc');
-    expect(c.processMinRssBytes).toBe(64 * 1024 * 1024);
-    expect(c.processTopN).toBe(20);
+    expect(c.selection.minRssBytes).toBe(64 * 1024 * 1024);
+    expect(c.selection.topN).toBe(20);
   });
 
   it('turns collectors on and off', () => {
@@ -37,9 +36,9 @@ describe('parseConfig', () => {
 
   it('anchors include/exclude regexes to the whole name', () => {
     const c = parse('--process.include=py.*', '--process.exclude=java');
-    expect(c.processInclude?.test('python3')).toBe(true);
-    expect(c.processInclude?.test('cpython')).toBe(false);
-    expect(c.processExclude?.test('javac')).toBe(false);
+    expect(c.selection.include?.test('python3')).toBe(true);
+    expect(c.selection.include?.test('cpython')).toBe(false);
+    expect(c.selection.exclude?.test('javac')).toBe(false);
   });
 
   it('names the flag in every error', () => {
@@ -90,7 +89,7 @@ describe('parseSize', () => {
 
 describe('helpText', () => {
   it('lists every flag and collector', () => {
-    const h = helpText(COLLECTOR_FLAGS);
+    const h = helpText();
     for (const f of ['--web.listen-address', '--process.top-n', '--kernel-log.state-file', '--[no-]collector.process', '--once', '--version']) {
       expect(h).toContain(f);
     }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { parsePressure } from '../procfs/pressure.js';
-import { parseIntBytes, READ_GONE, readRaw, readText, sharedBuffer } from '../procfs/read.js';
+import { FileReader, READ_GONE, SINGLE_SHOT, intAt } from '../procfs/read.js';
 import { cgroupDir, type MemoryHierarchy } from './mounts.js';
 
 /**
@@ -64,11 +64,12 @@ export interface CgroupMemoryReader {
 
 export function createCgroupMemoryReader(hierarchy: MemoryHierarchy): CgroupMemoryReader {
   const { mount } = hierarchy;
+  const files = new FileReader(4096);
   // On a 32-bit kernel the page-counter maximum is 2 GiB − 4 KiB, far below 2^62. The root cgroup's
   // limit cannot be set, so where the mount shows the root, its value is exactly this kernel's "no limit".
   let v1Unlimited = V1_UNLIMITED_THRESHOLD;
   if (hierarchy.version === 1 && mount.root === '/') {
-    const root = parseNumber(readText(`${mount.path}/memory.limit_in_bytes`).text ?? '');
+    const root = parseNumber(files.text(`${mount.path}/memory.limit_in_bytes`).text ?? '');
     if (root !== undefined) v1Unlimited = root;
   }
 
@@ -82,19 +83,19 @@ export function createCgroupMemoryReader(hierarchy: MemoryHierarchy): CgroupMemo
     if (dir === undefined) return null;
     let missing = false;
     // Every file read here is printed by one show() call, so the first read() returns all of it.
-    const files: CgroupFiles = {
+    const cgroupFiles: CgroupFiles = {
       number(name) {
-        const n = readRaw(`${dir}/${name}`, false, true);
+        const n = files.read(`${dir}/${name}`, SINGLE_SHOT);
         if (n === READ_GONE) missing = true;
-        return n < 0 ? undefined : parseIntBytes(sharedBuffer(), n);
+        return n < 0 ? undefined : intAt(files.buffer, 0, n);
       },
       text(name) {
-        const res = readText(`${dir}/${name}`, true);
+        const res = files.text(`${dir}/${name}`, SINGLE_SHOT);
         if (res.failure === 'gone') missing = true;
         return res.text;
       },
     };
-    const sample = hierarchy.version === 2 ? readV2(files) : readV1(files, v1Unlimited, v1Memsw);
+    const sample = hierarchy.version === 2 ? readV2(cgroupFiles) : readV1(cgroupFiles, v1Unlimited, v1Memsw);
     // ENOENT is either the cgroup removed (before or while we read it) or a file this kernel or this
     // cgroup does not have (memsw without swapaccount, memory.current in the v2 root): the directory
     // tells which, and one stat per scrape is only paid where a file was missing.

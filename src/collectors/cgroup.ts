@@ -1,11 +1,15 @@
-import { Counter, Gauge } from 'prom-client';
-import type { Config } from '../config.js';
-import { createContainerNames, type ContainerNames, type ContainerRecord } from '../cgroup/docker.js';
-import { parseCgroupPath } from '../cgroup/info.js';
+import type { ContainerNames } from '../cgroup/docker.js';
+import { parseCgroupPath, type CgroupInfo } from '../cgroup/info.js';
 import { createCgroupMemoryReader, type CgroupMemory, type CgroupMemoryReader } from '../cgroup/memory.js';
 import { discoverCgroupMounts, memoryHierarchy, type CgroupPaths } from '../cgroup/mounts.js';
-import { setPresent } from './counter.js';
-import type { CollectorDefinition } from './types.js';
+import { counter, gauge, type Family } from '../exposition/metrics.js';
+import type { Collector, CollectorInfo } from './collector.js';
+
+export const cgroupInfo: CollectorInfo = {
+  name: 'cgroup',
+  defaultEnabled: true,
+  help: 'Memory usage, limits, swap, OOM kills and pressure of the memory cgroups of exported processes and of kills seen, and their container, pod and systemd unit.',
+};
 
 export interface CgroupSample {
   cgroup: string;
@@ -40,121 +44,105 @@ function memoryReaderFinder(paths: CgroupPaths): () => CgroupMemoryReader | unde
   };
 }
 
-const INFO_LABELS = ['cgroup', 'container_id', 'pod_uid', 'systemd_unit', 'runtime'] as const;
-const INFO_LABELS_DOCKER = [...INFO_LABELS, 'container_name'] as const;
+const L = ['cgroup'] as const;
+/** The numeric families, in the order they are written, and which field of a cgroup's memory each shows. */
+const VALUES: readonly { family: Family<'cgroup'>; value: (m: CgroupMemory) => number | undefined }[] = [
+  { family: gauge('oom_cgroup_memory_usage_bytes', 'Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).', L), value: (m) => m.usageBytes },
+  {
+    family: gauge('oom_cgroup_memory_limit_bytes', 'Memory limit of the cgroup (v2 memory.max, v1 memory.limit_in_bytes); no series when unlimited.', L),
+    value: (m) => m.limitBytes,
+  },
+  {
+    family: gauge('oom_cgroup_swap_usage_bytes', 'Swap used by the cgroup (v2 memory.swap.current, v1 memsw usage minus memory usage).', L),
+    value: (m) => m.swapUsageBytes,
+  },
+  {
+    family: gauge('oom_cgroup_swap_limit_bytes', 'Swap limit of the cgroup (v2 memory.swap.max, v1 memsw limit minus memory limit); no series when unlimited.', L),
+    value: (m) => m.swapLimitBytes,
+  },
+  {
+    family: counter(
+      'oom_cgroup_oom_kills_total',
+      'Processes the OOM killer killed in this cgroup: v2 memory.events oom_kill, which counts descendants too; v1 memory.oom_control oom_kill, this cgroup only.',
+      L,
+    ),
+    value: (m) => m.oomKills,
+  },
+  {
+    family: counter(
+      'oom_cgroup_memory_pressure_waiting_seconds_total',
+      'Time at least one task of the cgroup was stalled waiting for memory (v2 memory.pressure some).',
+      L,
+    ),
+    value: (m) => m.pressureWaitingSeconds,
+  },
+  {
+    family: counter(
+      'oom_cgroup_memory_pressure_stalled_seconds_total',
+      'Time all non-idle tasks of the cgroup were stalled waiting for memory at once (v2 memory.pressure full).',
+      L,
+    ),
+    value: (m) => m.pressureStalledSeconds,
+  },
+];
 
-/**
- * The docker collector's name source, for the cgroup collector of the same collection. Keyed by the
- * collection's config object, the one thing both collectors of a collection are given alike.
- */
-const containerNamesOf = new WeakMap<Config, ContainerNames>();
+const INFO_HELP = 'Always 1: the container, Kubernetes pod and systemd unit a cgroup belongs to, as its path tells ("" when it does not).';
+const INFO = gauge('oom_cgroup_info', INFO_HELP, ['cgroup', 'container_id', 'pod_uid', 'systemd_unit', 'runtime']);
+// With --collector.docker the info carries Docker's container name too.
+const INFO_DOCKER = gauge('oom_cgroup_info', INFO_HELP, ['cgroup', 'container_id', 'pod_uid', 'systemd_unit', 'runtime', 'container_name']);
 
-/**
- * Off by default: Docker's container names as oom_cgroup_info's container_name. Reads the Docker socket
- * (DOCKER_SOCKET, default /var/run/docker.sock) at most once a minute in the background.
- * `list` is injectable for tests; the exporter uses systeminformation's dockerContainers().
- */
-export function makeDockerCollector(list: () => Promise<readonly ContainerRecord[]>): CollectorDefinition {
-  return {
-    name: 'docker',
-    defaultEnabled: false,
-    help: "Docker container names as oom_cgroup_info's container_name (Docker socket, looked up at most once a minute in the background).",
-    create({ registry, config, log }) {
-      const source = createContainerNames({
-        list,
-        onError: (err) => log.debug('docker container list failed', { err: (err as Error).message }),
-      });
-      containerNamesOf.set(config, source);
-      // Started now, so the first scrape likely has names already.
-      source.refreshIfDue();
-      const listed = new Gauge({ name: 'oom_docker_containers', help: 'Containers (any state) the last look-up of Docker container names listed; 0 when Docker is absent.', registers: [registry] });
-      return {
-        collect() {
-          source.refreshIfDue();
-          const n = source.listed();
-          // Before the first look-up has answered there is no count to give: no series, not 0.
-          setPresent(registry, listed, n !== undefined);
-          if (n !== undefined) listed.set(n);
-        },
-      };
-    },
-  };
+export interface CgroupCollectorDeps {
+  paths: CgroupPaths;
+  /** Every cgroup named in a kill seen, so a killed container's cgroup shows after its processes are gone. */
+  killCgroups: () => Iterable<string>;
+  /** Docker's container names (--collector.docker), looked up by the composition root; null without it. */
+  containers: ContainerNames | null;
 }
-
-// all=true: an OOM-killed container has usually exited, and its name is what the operator wants.
-// systeminformation answers [] when the socket is absent or refuses.
-// Imported on first use: only --collector.docker pays for the module.
-export const dockerCollector = makeDockerCollector(async () => (await import('systeminformation/lib/docker.js')).dockerContainers(true));
 
 /**
  * Memory cgroups of the exported processes and of the kills seen: usage against limit, swap, OOM kills,
  * pressure, and who owns each cgroup. The `cgroup` label is the path as the kernel prints it, so these
- * series join oom_process_* and oom_kill_events_total on it.
+ * series join oom_process_* and oom_kill_events_total on it. Counters pass on the kernel's own counts;
+ * a cgroup that is removed and made again starts from 0, a counter reset.
  */
-export const cgroupCollector: CollectorDefinition = {
-  name: 'cgroup',
-  defaultEnabled: true,
-  help: 'Memory usage, limits, swap, OOM kills and pressure of the memory cgroups of exported processes and of kills seen, and their container, pod and systemd unit.',
-  create({ registry, config, kills }) {
-    const registers = [registry];
-    const labelNames = ['cgroup'] as const;
-    const usage = new Gauge({ name: 'oom_cgroup_memory_usage_bytes', help: 'Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).', labelNames, registers });
-    const limit = new Gauge({ name: 'oom_cgroup_memory_limit_bytes', help: 'Memory limit of the cgroup (v2 memory.max, v1 memory.limit_in_bytes); no series when unlimited.', labelNames, registers });
-    const swapUsage = new Gauge({ name: 'oom_cgroup_swap_usage_bytes', help: 'Swap used by the cgroup (v2 memory.swap.current, v1 memsw usage minus memory usage).', labelNames, registers });
-    const swapLimit = new Gauge({ name: 'oom_cgroup_swap_limit_bytes', help: 'Swap limit of the cgroup (v2 memory.swap.max, v1 memsw limit minus memory limit); no series when unlimited.', labelNames, registers });
-    const oomKills = new Counter({ name: 'oom_cgroup_oom_kills_total', help: 'Processes the OOM killer killed in this cgroup: v2 memory.events oom_kill, which counts descendants too; v1 memory.oom_control oom_kill, this cgroup only.', labelNames, registers });
-    const waiting = new Counter({ name: 'oom_cgroup_memory_pressure_waiting_seconds_total', help: 'Time at least one task of the cgroup was stalled waiting for memory (v2 memory.pressure some).', labelNames, registers });
-    const stalled = new Counter({ name: 'oom_cgroup_memory_pressure_stalled_seconds_total', help: 'Time all non-idle tasks of the cgroup were stalled waiting for memory at once (v2 memory.pressure full).', labelNames, registers });
-    // With --collector.docker the info carries Docker's container name too (a label set is fixed at creation).
-    const withNames = config.collectors.get('docker') === true;
-    const info = new Gauge({
-      name: 'oom_cgroup_info',
-      help: 'Always 1: the container, Kubernetes pod and systemd unit a cgroup belongs to, as its path tells ("" when it does not).',
-      labelNames: withNames ? INFO_LABELS_DOCKER : INFO_LABELS,
-      registers,
-    });
+export function createCgroupCollector(deps: CgroupCollectorDeps): Collector {
+  const findReader = memoryReaderFinder(deps.paths);
+  // A path's owner never changes: parsed once, and forgotten when no scrape asks for the path any more.
+  const owners = new Map<string, { owner: CgroupInfo; seen: number }>();
+  let generation = 0;
 
-    const findReader = memoryReaderFinder({ procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs });
-    const all = [usage, limit, swapUsage, swapLimit, oomKills, waiting, stalled, info];
-    const owners = new Map<string, { owner: ReturnType<typeof parseCgroupPath>; seen: number }>();
-    let generation = 0;
+  return {
+    async collect(scrape, out) {
+      const wanted: string[] = [];
+      for (const p of (await scrape.processes()).exported) wanted.push(p.cgroup);
+      for (const c of deps.killCgroups()) wanted.push(c);
+      const samples = sampleCgroups(wanted, findReader());
 
-    return {
-      collect(scrape) {
-        const wanted: string[] = [];
-        for (const p of scrape.processes().exported) wanted.push(p.cgroup);
-        for (const c of kills.cgroups()) wanted.push(c);
-        const samples = sampleCgroups(wanted, findReader());
-
-        // Reset first, so cgroups that no process holds any more disappear. The counters mirror the
-        // kernel's own counts; a cgroup that is removed and made again starts from 0, a counter reset.
-        const names = withNames ? containerNamesOf.get(config)?.names() : undefined;
-        for (const m of all) m.reset();
-        const gen = ++generation;
+      for (const { family, value } of VALUES) {
+        out.family(family);
         for (const { cgroup, memory } of samples) {
-          const labels = { cgroup };
-          // A killed container's cgroup is usually gone by the next scrape; its owner still matters,
-          // and comes from the path alone. A path's owner never changes: parse it once.
-          let cached = owners.get(cgroup);
-          if (cached === undefined) {
-            cached = { owner: parseCgroupPath(cgroup), seen: gen };
-            owners.set(cgroup, cached);
-          }
-          cached.seen = gen;
-          const owner = cached.owner;
-          if (withNames) info.set({ cgroup, ...owner, container_name: names?.get(owner.container_id) ?? '' }, 1);
-          else info.set({ cgroup, ...owner }, 1);
-          if (memory === null) continue;
-          if (memory.usageBytes !== undefined) usage.set(labels, memory.usageBytes);
-          if (memory.limitBytes !== undefined) limit.set(labels, memory.limitBytes);
-          if (memory.swapUsageBytes !== undefined) swapUsage.set(labels, memory.swapUsageBytes);
-          if (memory.swapLimitBytes !== undefined) swapLimit.set(labels, memory.swapLimitBytes);
-          if (memory.oomKills !== undefined) oomKills.inc(labels, memory.oomKills);
-          if (memory.pressureWaitingSeconds !== undefined) waiting.inc(labels, memory.pressureWaitingSeconds);
-          if (memory.pressureStalledSeconds !== undefined) stalled.inc(labels, memory.pressureStalledSeconds);
+          const v = memory === null ? undefined : value(memory);
+          if (v !== undefined) out.sample(family, { cgroup }, v);
         }
-        for (const [path, c] of owners) if (c.seen !== gen) owners.delete(path);
-      },
-    };
-  },
-};
+      }
+
+      // A killed container's cgroup is usually gone by the next scrape; its owner still matters, and
+      // comes from the path alone.
+      const gen = ++generation;
+      const names = deps.containers?.names();
+      out.family(names === undefined ? INFO : INFO_DOCKER);
+      for (const { cgroup } of samples) {
+        let cached = owners.get(cgroup);
+        if (cached === undefined) {
+          cached = { owner: parseCgroupPath(cgroup), seen: gen };
+          owners.set(cgroup, cached);
+        }
+        cached.seen = gen;
+        const owner = cached.owner;
+        if (names === undefined) out.sample(INFO, { cgroup, ...owner }, 1);
+        else out.sample(INFO_DOCKER, { cgroup, ...owner, container_name: names.get(owner.container_id) ?? '' }, 1);
+      }
+      for (const [path, c] of owners) if (c.seen !== gen) owners.delete(path);
+    },
+  };
+}

@@ -1,70 +1,58 @@
-import { Counter, Gauge } from 'prom-client';
-import { escapeLabelValue, familyHeader, formatValue } from '../exposition.js';
-import { startKernelLog } from '../kernellog/follower.js';
-import type { CollectorDefinition } from './types.js';
+import { counter, gauge } from '../exposition/metrics.js';
+import type { KillStore } from '../kills/store.js';
+import type { Collector, CollectorInfo } from './collector.js';
 
-const EVENTS = 'oom_kill_events_total';
-const LAST = 'oom_kill_last_timestamp_seconds';
-const EVENTS_HEADER = familyHeader(EVENTS, 'OOM kills seen in the kernel log (or reported by a userspace OOM killer) since the exporter started.', 'counter');
-const LAST_HEADER = familyHeader(LAST, 'When the last OOM kill with these labels happened (the log record time).', 'gauge');
-
-/**
- * OOM kills followed live in the kernel log (and userspace killers' reports), counted by victim,
- * cgroup and constraint, plus the health of the follower itself. Next to oom_kills_total (the
- * kernel's own count) this shows kills the log missed.
- *
- * The two kill families are written by hand: comm and cgroup may hold any character, and prom-client
- * keys a label set by joining `name:value,` unescaped, so {comm="b",cgroup="/x,comm:b"} and
- * {comm="b,comm:b",cgroup="/x"} would be one series to it. The kill store keys them unambiguously.
- */
-export const kernelLogCollector: CollectorDefinition = {
+export const kernelLogInfo: CollectorInfo = {
   name: 'kernellog',
   defaultEnabled: true,
   help: 'OOM kills from the kernel log (/dev/kmsg, journald or a syslog file), by victim, cgroup and constraint.',
-  async create({ registry, config, log, kills }) {
-    const registers = [registry];
-    const sourceLabel = ['source'] as const;
-    const up = new Gauge({ name: 'oom_kernel_log_up', help: '1 while the kernel log follower is reading its source, 0 when it cannot.', labelNames: sourceLabel, registers });
-    const records = new Counter({ name: 'oom_kernel_log_records_total', help: 'Kernel log records read since the exporter started.', labelNames: sourceLabel, registers });
-    const lost = new Counter({ name: 'oom_kernel_log_records_lost_total', help: 'Kernel log records lost before we could read them (kmsg ring buffer overrun, journald "Missed N kernel messages").', labelNames: sourceLabel, registers });
-
-    const follower = await startKernelLog({
-      source: config.kernelLogSource,
-      file: config.kernelLogFile,
-      stateFile: config.kernelLogStateFile,
-      procfs: config.procfs,
-      log,
-      onKill: (kill, ts) => kills.record(kill, ts),
-    });
-    // --kernel-log.source=none is a choice: no follower series. "auto" finding nothing is a problem
-    // worth an alert: up{source="none"} 0.
-    const silent = config.kernelLogSource === 'none';
-
-    return {
-      collect(scrape) {
-        // Drain first, so a kill the kernel reported a moment ago is in this very scrape.
-        follower.drain();
-        let events = EVENTS_HEADER;
-        let last = LAST_HEADER;
-        for (const s of kills.series()) {
-          const l = s.labels;
-          const labels = `{killer="${escapeLabelValue(l.killer)}",comm="${escapeLabelValue(l.comm)}",constraint="${escapeLabelValue(l.constraint)}",cgroup="${escapeLabelValue(l.cgroup)}"} `;
-          events += `${EVENTS}${labels}${s.count}\n`;
-          last += `${LAST}${labels}${formatValue(s.lastTimestampSeconds)}\n`;
-        }
-        scrape.out.string(events + last);
-        if (!silent) {
-          const source = { source: follower.source };
-          up.set(source, follower.up() ? 1 : 0);
-          records.reset();
-          records.inc(source, follower.recordsTotal());
-          lost.reset();
-          lost.inc(source, follower.lostTotal());
-        }
-        // Everything read so far is in this scrape: only now may a restart resume past it.
-        follower.commit();
-      },
-      close: () => follower.stop(),
-    };
-  },
 };
+
+const KILL_LABELS = ['killer', 'comm', 'constraint', 'cgroup'] as const;
+const EVENTS = counter('oom_kill_events_total', 'OOM kills seen in the kernel log (or reported by a userspace OOM killer) since the exporter started.', KILL_LABELS);
+const LAST = gauge('oom_kill_last_timestamp_seconds', 'When the last OOM kill with these labels happened (the log record time).', KILL_LABELS);
+const UP = gauge('oom_kernel_log_up', '1 while the kernel log follower is reading its source, 0 when it cannot.', ['source']);
+const RECORDS = counter('oom_kernel_log_records_total', 'Kernel log records read since the exporter started.', ['source']);
+const LOST = counter(
+  'oom_kernel_log_records_lost_total',
+  'Kernel log records lost before we could read them (kmsg ring buffer overrun, journald "Missed N kernel messages").',
+  ['source'],
+);
+
+/** What this collector reads of the follower: its health, never its records. */
+export interface KernelLogHealth {
+  readonly source: string;
+  up(): boolean;
+  recordsTotal(): number;
+  lostTotal(): number;
+}
+
+/**
+ * OOM kills followed live in the kernel log (and userspace killers' reports), counted by victim,
+ * cgroup and constraint, plus the health of the follower. Next to oom_kills_total (the kernel's own
+ * count) this shows kills the log missed. The follower is started, drained before each scrape and
+ * committed after it by the composition root; this only reads what it has counted.
+ *
+ * `health` is null with --kernel-log.source=none, a choice: no follower series. "auto" finding
+ * nothing is a problem worth an alert, and shows as up{source="none"} 0.
+ */
+export function createKernelLogCollector(deps: { kills: KillStore; health: KernelLogHealth | null }): Collector {
+  const { kills, health } = deps;
+  return {
+    collect(_scrape, out) {
+      // comm and cgroup may hold any character: the store keys series unambiguously, the writer escapes.
+      out.family(EVENTS);
+      for (const s of kills.series()) out.sample(EVENTS, s.labels, s.count);
+      out.family(LAST);
+      for (const s of kills.series()) out.sample(LAST, s.labels, s.lastTimestampSeconds);
+      // Declared either way (as before the metric writer, and so a dashboard query finds the family),
+      // with a sample only when there is a follower.
+      out.family(UP);
+      if (health !== null) out.sample(UP, { source: health.source }, health.up() ? 1 : 0);
+      out.family(RECORDS);
+      if (health !== null) out.sample(RECORDS, { source: health.source }, health.recordsTotal());
+      out.family(LOST);
+      if (health !== null) out.sample(LOST, { source: health.source }, health.lostTotal());
+    },
+  };
+}

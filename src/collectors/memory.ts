@@ -1,7 +1,9 @@
-import { Gauge } from 'prom-client';
+import { gauge } from '../exposition/metrics.js';
 import { parseMeminfo } from '../procfs/meminfo.js';
-import { readText } from '../procfs/read.js';
-import type { CollectorDefinition } from './types.js';
+import { FileReader } from '../procfs/read.js';
+import type { Collector, CollectorInfo } from './collector.js';
+
+export const memoryInfo: CollectorInfo = { name: 'memory', defaultEnabled: true, help: 'Host memory and swap from /proc/meminfo.' };
 
 export interface HostMemory {
   totalBytes: number;
@@ -18,9 +20,9 @@ export interface HostMemory {
  * available = MemAvailable (or free + buffers + cached + slab on kernels before 3.14, which have no
  * such line), swap used = SwapTotal - SwapFree.
  */
-export function readHostMemory(procfs: string): HostMemory {
+export function readHostMemory(procfs: string, files: FileReader = new FileReader(4096)): HostMemory {
   const path = `${procfs}/meminfo`;
-  const res = readText(path);
+  const res = files.text(path);
   if (res.text === undefined) throw new Error(`cannot read ${path} (${res.failure})`);
   const mi = parseMeminfo(res.text);
   const total = mi.get('MemTotal');
@@ -31,24 +33,20 @@ export function readHostMemory(procfs: string): HostMemory {
   return { totalBytes: total, availableBytes: available, swapTotalBytes: swapTotal, swapUsedBytes: swapTotal - (mi.get('SwapFree') ?? 0) };
 }
 
-export const memoryCollector: CollectorDefinition = {
-  name: 'memory',
-  defaultEnabled: true,
-  help: 'Host memory and swap from /proc/meminfo.',
-  create({ registry, config }) {
-    const registers = [registry];
-    const total = new Gauge({ name: 'oom_memory_total_bytes', help: 'Total usable RAM (MemTotal).', registers });
-    const available = new Gauge({ name: 'oom_memory_available_bytes', help: 'RAM available for new allocations without swapping (MemAvailable).', registers });
-    const swapTotal = new Gauge({ name: 'oom_swap_total_bytes', help: 'Total swap space.', registers });
-    const swapUsed = new Gauge({ name: 'oom_swap_used_bytes', help: 'Swap space in use.', registers });
-    return {
-      collect() {
-        const m = readHostMemory(config.procfs);
-        total.set(m.totalBytes);
-        available.set(m.availableBytes);
-        swapTotal.set(m.swapTotalBytes);
-        swapUsed.set(m.swapUsedBytes);
-      },
-    };
-  },
-};
+const TOTAL = gauge('oom_memory_total_bytes', 'Total usable RAM (MemTotal).');
+const AVAILABLE = gauge('oom_memory_available_bytes', 'RAM available for new allocations without swapping (MemAvailable).');
+const SWAP_TOTAL = gauge('oom_swap_total_bytes', 'Total swap space.');
+const SWAP_USED = gauge('oom_swap_used_bytes', 'Swap space in use.');
+
+export function createMemoryCollector(deps: { procfs: string }): Collector {
+  const files = new FileReader(4096);
+  return {
+    collect(_scrape, out) {
+      const m = readHostMemory(deps.procfs, files);
+      out.single(TOTAL, m.totalBytes);
+      out.single(AVAILABLE, m.availableBytes);
+      out.single(SWAP_TOTAL, m.swapTotalBytes);
+      out.single(SWAP_USED, m.swapUsedBytes);
+    },
+  };
+}

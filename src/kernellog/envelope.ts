@@ -122,8 +122,7 @@ function bracketed(line: string, nowMs: number | undefined): LogRecord | null {
   m = DMESG_HUMAN.exec(line);
   if (m) {
     const month = ENGLISH_MONTHS.get(m[1]!);
-    const time =
-      month === undefined ? null : yearlessIso(month, Number(m[2]), Number(m[3]), Number(m[4]), 0, 0, nowMs);
+    const time = month === undefined ? null : yearlessIso(month, Number(m[2]), Number(m[3]), Number(m[4]), 0, 0, nowMs);
     return { message: line.slice(m[0].length), fromKernel: true, identifier: null, time, uptimeSeconds: null };
   }
   return null;

@@ -1,20 +1,19 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import type { KernelLogSourceName } from '../config.js';
 import type { Logger } from '../log.js';
 import { createOomParser } from './parse.js';
 import { chooseSource, type SourceChoice } from './sources/auto.js';
-import { createFileSource } from './sources/file.js';
-import { createJournaldSource } from './sources/journald.js';
-import { createKmsgSource, type KmsgReadFn } from './sources/kmsg.js';
-import type { KernelLogSource, RecordSink, SourceName, SourcePosition } from './sources/source.js';
+import { SOURCES, sourceNamed, type AnySourceDefinition, type KernelLogSourceName, type SourceName, type SourcePosition } from './sources/index.js';
+import { mayReportKill, type KernelLogSource, type RecordSink, type SourceSettings } from './sources/source.js';
 import { loadState, readBootId, saveState, STATE_VERSION } from './state.js';
 import type { OomKill } from './types.js';
 
-export interface KernelLogOptions {
+/**
+ * The follower's settings; the SourceSettings (--kernel-log.file, and the seams tests use: kmsg,
+ * journalctl, journaldBackoff, syslogFiles) go to the sources.
+ */
+export interface KernelLogOptions extends SourceSettings {
   source: KernelLogSourceName;
-  /** --kernel-log.file */
-  file?: string | undefined;
   /** --kernel-log.state-file */
   stateFile?: string | undefined;
   /** --path.procfs, for the boot id and the boot time. */
@@ -30,11 +29,8 @@ export interface KernelLogOptions {
   pollIntervalMs?: number;
   /** Least time between two state-file writes. */
   saveIntervalMs?: number;
-  /** Test seams. */
-  kmsg?: { path?: string; read?: KmsgReadFn };
-  journalctl?: readonly string[];
-  journaldBackoff?: { initialMs: number; maxMs: number };
-  syslogFiles?: readonly string[];
+  /** The registered sources (sources/index.ts); tests replace them. */
+  sources?: readonly AnySourceDefinition[];
 }
 
 /**
@@ -86,28 +82,14 @@ function readBootTime(procfs: string): number | null {
   }
 }
 
-function createSource(choice: SourceChoice, position: SourcePosition | undefined, opts: KernelLogOptions): KernelLogSource | null {
-  switch (choice.source) {
-    case 'kmsg':
-      return createKmsgSource({
-        ...opts.kmsg,
-        afterSeq: position?.source === 'kmsg' ? position.seq : undefined,
-      });
-    case 'journald':
-      return createJournaldSource({
-        ...(opts.journalctl ? { command: opts.journalctl } : {}),
-        ...(opts.journaldBackoff ? { backoff: opts.journaldBackoff } : {}),
-        afterCursor: position?.source === 'journald' ? position.cursor : undefined,
-      });
-    case 'file':
-      if (choice.file === null) return null;
-      return createFileSource({
-        path: choice.file,
-        from: position?.source === 'file' ? { inode: position.inode, offset: position.offset } : undefined,
-      });
-    case 'none':
-      return null;
-  }
+/** The chosen source, live, from its registration; a position it gets is always its own. */
+function createSource(
+  definition: AnySourceDefinition | undefined,
+  settings: SourceSettings,
+  position: SourcePosition | undefined,
+): KernelLogSource<SourcePosition> | null {
+  if (definition === undefined) return null;
+  return definition.live(settings, position?.source === definition.name ? position : undefined);
 }
 
 /**
@@ -122,13 +104,8 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   const pollIntervalMs = opts.pollIntervalMs ?? 500;
   const saveIntervalMs = opts.saveIntervalMs ?? 1000;
 
-  const selection = await chooseSource({
-    requested: opts.source,
-    file: opts.file,
-    ...(opts.kmsg?.path !== undefined ? { kmsgPath: opts.kmsg.path } : {}),
-    ...(opts.journalctl ? { journalctl: opts.journalctl } : {}),
-    ...(opts.syslogFiles ? { syslogFiles: opts.syslogFiles } : {}),
-  });
+  const table = opts.sources ?? SOURCES;
+  const selection = await chooseSource({ ...opts, requested: opts.source }, table);
   for (const r of selection.rejected) log?.info('kernel log source not used', { source: r.source, reason: r.reason });
   log?.info('kernel log source', { source: selection.source, requested: opts.source, file: selection.file });
 
@@ -140,7 +117,7 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   if (selection.source === 'none') {
     resume = { resumed: false, reason: 'no kernel log source' };
   } else if (stateFile !== undefined) {
-    const loaded = loadState(stateFile, { bootId, source: selection.source, file: selection.file ?? undefined });
+    const loaded = loadState(stateFile, { bootId, source: selection.source, file: selection.file ?? undefined, sources: table });
     if (loaded.ok) {
       position = loaded.state.position;
       resume = { resumed: true, reason: `resuming from ${stateFile}` };
@@ -169,7 +146,10 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   let lastSaveError = '';
   let stopped = false;
 
-  const source = createSource(selection, position, opts);
+  const definition = selection.source === 'none' ? undefined : sourceNamed(selection.source, table);
+  // What the sources read: the file is the one chosen (auto may have picked a syslog file).
+  const settings: SourceSettings = { ...opts, file: selection.file ?? undefined };
+  const source = createSource(definition, settings, position);
 
   function save(force: boolean): void {
     if (stateFile === undefined || bootId === null || source === null) return;
@@ -211,7 +191,7 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
         else liveSeen = true;
       }
       // A line a process wrote into /dev/kmsg must never be read as a kill, by any parser rule.
-      if (!rec.fromKernel && !source?.userspaceKillers) return;
+      if (source === null || !mayReportKill(rec, source)) return;
       let kill: OomKill | null;
       try {
         kill = parser.push(rec);

@@ -1,4 +1,3 @@
-import { parseLine } from './envelope.js';
 import type { ConstraintLabel, Killer, LogRecord, OomKill } from './types.js';
 
 /**
@@ -71,17 +70,13 @@ function sameReport(earlier: Clock, later: Clock): boolean {
   return d === null || (d <= REPORT_SPAN_SECONDS && d >= -1);
 }
 
-/** What the Killed line's prefix says when no summary names the constraint. */
-const PREFIX_LABEL: ReadonlyMap<string, ConstraintLabel> = new Map([
+/** What the Killed line's prefix says when no summary names the constraint (OomKill.prefixConstraint). */
+const PREFIX_LABEL: ReadonlyMap<string, NonNullable<OomKill['prefixConstraint']>> = new Map([
   ['Out of memory', 'global'],
   ['Memory cgroup out of memory', 'memcg'],
   // The sysctl only applies outside memcg OOMs; cpuset/mempolicy cannot be told from global without a summary.
   ['Out of memory (oom_kill_allocating_task)', 'global'],
 ]);
-
-// The label inferred from the kill line's prefix, kept beside the kill rather than in it: OomKill's keys
-// are the `kills --json` contract, and `constraint` holds only what the kernel printed.
-const inferredLabel = new WeakMap<OomKill, ConstraintLabel>();
 
 const BY_CONSTRAINT: Readonly<Record<string, ConstraintLabel>> = {
   CONSTRAINT_NONE: 'global',
@@ -98,8 +93,7 @@ const BY_CONSTRAINT: Readonly<Record<string, ConstraintLabel>> = {
 export function constraintLabel(kill: OomKill): ConstraintLabel {
   if (kill.constraint !== null) return BY_CONSTRAINT[kill.constraint] ?? '';
   if (kill.killer !== 'kernel') return '';
-  const inferred = inferredLabel.get(kill);
-  if (inferred !== undefined) return inferred;
+  if (kill.prefixConstraint !== null) return kill.prefixConstraint;
   if (kill.oomMemcg !== null) return kill.oomMemcg === '/' ? 'global' : 'memcg';
   return '';
 }
@@ -282,9 +276,8 @@ export function createOomParser(): OomParser {
       oomScoreAdj: v.oomScoreAdj,
       time: rec.time,
       uptimeSeconds: rec.uptimeSeconds,
+      prefixConstraint: PREFIX_LABEL.get(v.prefix) ?? null,
     };
-    const label = PREFIX_LABEL.get(v.prefix);
-    if (label !== undefined) inferredLabel.set(kill, label);
     return kill;
   }
 
@@ -319,11 +312,7 @@ export function createOomParser(): OomParser {
   };
 }
 
-function userspaceKill(
-  killer: Killer,
-  rec: LogRecord,
-  f: { pid?: number; comm?: string; uid?: number | null; memcg?: string; oomScoreAdj?: number | null },
-): OomKill {
+function userspaceKill(killer: Killer, rec: LogRecord, f: { pid?: number; comm?: string; uid?: number | null; memcg?: string; oomScoreAdj?: number | null }): OomKill {
   return {
     killer,
     pid: f.pid ?? null,
@@ -341,20 +330,8 @@ function userspaceKill(
     oomScoreAdj: f.oomScoreAdj ?? null,
     time: rec.time,
     uptimeSeconds: rec.uptimeSeconds,
+    prefixConstraint: null,
   };
-}
-
-/** Lists the kills in any kernel log, lines in any of the envelopes parseLine knows (`oom-exporter kills`). */
-export function parseKills(lines: Iterable<string>, nowMs?: number): OomKill[] {
-  const parser = createOomParser();
-  const kills: OomKill[] = [];
-  for (const line of lines) {
-    const rec = parseLine(line, nowMs);
-    if (rec === null) continue;
-    const kill = parser.push(rec);
-    if (kill !== null) kills.push(kill);
-  }
-  return kills;
 }
 
 // --- kernel lines ---------------------------------------------------------------------------------

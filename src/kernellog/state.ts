@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import type { SourceName, SourcePosition } from './sources/source.js';
+import { SOURCES, sourceNamed, type AnySourceDefinition, type SourceName, type SourcePosition } from './sources/index.js';
 
 /**
  * The `--kernel-log.state-file`: where the follower was in the kernel log, so a restart in the same
@@ -32,27 +32,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function validPosition(v: unknown): SourcePosition | null {
+/** A position as the source it names reads it (sources/index.ts); null when malformed or of no registered source. */
+function validPosition(v: unknown, table: readonly AnySourceDefinition[]): SourcePosition | null {
   if (!isRecord(v)) return null;
-  switch (v['source']) {
-    case 'kmsg': {
-      const seq = v['seq'];
-      return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? { source: 'kmsg', seq } : null;
-    }
-    case 'journald': {
-      const cursor = v['cursor'];
-      return typeof cursor === 'string' && cursor !== '' && !cursor.includes('\n') ? { source: 'journald', cursor } : null;
-    }
-    case 'file': {
-      const { path, inode, offset } = v;
-      if (typeof path !== 'string' || path === '') return null;
-      if (typeof inode !== 'string' || !/^\d+$/.test(inode)) return null;
-      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return null;
-      return { source: 'file', path, inode, offset };
-    }
-    default:
-      return null;
-  }
+  const name = v['source'];
+  return (typeof name === 'string' ? sourceNamed(name, table)?.parsePosition(v) : null) ?? null;
 }
 
 export interface StateExpectation {
@@ -61,6 +45,8 @@ export interface StateExpectation {
   source: SourceName;
   /** For the file source: the file now followed (a state for another file is not ours). */
   file?: string | undefined;
+  /** The registered sources, which read their own positions (sources/index.ts); tests replace them. */
+  sources?: readonly AnySourceDefinition[];
 }
 
 /** Reads the state file; `reason` says in one line why it cannot be used (the follower logs it). */
@@ -83,7 +69,8 @@ export function loadState(path: string, want: StateExpectation): LoadedState {
     return { ok: false, reason: `state file ${path} has version ${JSON.stringify(parsed['version'])}, want ${STATE_VERSION}` };
   }
   const bootId = parsed['bootId'];
-  const position = validPosition(parsed['position']);
+  const table = want.sources ?? SOURCES;
+  const position = validPosition(parsed['position'], table);
   if (typeof bootId !== 'string' || position === null || parsed['source'] !== position.source) {
     return { ok: false, reason: `state file ${path} is malformed (bootId, source or position missing or invalid)` };
   }
@@ -92,9 +79,8 @@ export function loadState(path: string, want: StateExpectation): LoadedState {
   if (position.source !== want.source) {
     return { ok: false, reason: `state file ${path} is for the ${position.source} source, now following ${want.source}` };
   }
-  if (position.source === 'file' && want.file !== undefined && nodePath.resolve(position.path) !== nodePath.resolve(want.file)) {
-    return { ok: false, reason: `state file ${path} is for ${position.path}, now following ${want.file}` };
-  }
+  const mismatch = sourceNamed(position.source, table)?.mismatch(position, { file: want.file }) ?? null;
+  if (mismatch !== null) return { ok: false, reason: `state file ${path} ${mismatch}` };
   return { ok: true, state: { version: STATE_VERSION, bootId, source: position.source, position } };
 }
 

@@ -6,7 +6,10 @@
 /** Who killed the process. */
 export type Killer = 'kernel' | 'earlyoom' | 'systemd-oomd';
 
-/** One OOM kill, as `oom-exporter kills --json` prints it (exactly these keys, in this order). */
+/**
+ * One OOM kill. Every field but `prefixConstraint` is `oom-exporter kills --json`'s, exactly these keys
+ * in this order (see OomKillJson; kills/format.ts prints them key by key).
+ */
 export interface OomKill {
   killer: Killer;
   pid: number | null;
@@ -30,7 +33,19 @@ export interface OomKill {
   time: string | null;
   /** Seconds since boot, when the line carries the kernel's timestamp. */
   uptimeSeconds: number | null;
+  /**
+   * What the kill line's prefix alone implies ("Memory cgroup out of memory: Killed process" → memcg,
+   * "Out of memory: ..." → global, also for a cpuset kill: CONSTRAINT_* wins where the report has it);
+   * null when the line has no such prefix. constraintLabel() falls back on it. It travels in the kill,
+   * so that every consumer (the kill store's labels, the `kills` table, a copy or a kill sent to another
+   * thread) sees the same label, with no state beside it; it is not in the JSON, whose `constraint`
+   * holds only what the kernel printed.
+   */
+  prefixConstraint: 'global' | 'memcg' | null;
 }
+
+/** What `kills --json` prints of a kill: every field but the parser's own prefixConstraint hint. */
+export type OomKillJson = Omit<OomKill, 'prefixConstraint'>;
 
 /** The constraint label of the metrics: global | memcg | cpuset | mempolicy, or '' when unknown. */
 export type ConstraintLabel = 'global' | 'memcg' | 'cpuset' | 'mempolicy' | '';

@@ -1,14 +1,10 @@
-import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
-import { FlagError } from '../config.js';
-import { parseLine } from '../kernellog/envelope.js';
-import { createOomParser } from '../kernellog/parse.js';
+import { FlagError } from '../flags.js';
+import { killsIn } from '../kernellog/backlog.js';
 import { chooseSource } from '../kernellog/sources/auto.js';
-import { JOURNALCTL, JOURNAL_MATCHES } from '../kernellog/sources/journald.js';
-import { createKmsgSource, KMSG_PATH, type KmsgReadFn } from '../kernellog/sources/kmsg.js';
-import type { LogRecord, OomKill } from '../kernellog/types.js';
+import { fileBacklog } from '../kernellog/sources/file.js';
+import { SOURCES, sourceNamed, type AnySourceDefinition } from '../kernellog/sources/index.js';
+import type { Backlog, SourceSettings } from '../kernellog/sources/source.js';
+import type { OomKill } from '../kernellog/types.js';
 import { formatKillJson, formatKillsTable } from './format.js';
 
 export interface KillsOptions {
@@ -44,93 +40,26 @@ export function parseKillsArgs(argv: readonly string[]): KillsOptions {
   return { file, json };
 }
 
-/** The one parser every source uses, collecting kills in log order. */
-function killCollector() {
-  const parser = createOomParser();
-  const kills: OomKill[] = [];
-  return {
-    kills,
-    push(rec: LogRecord): void {
-      const kill = parser.push(rec);
-      if (kill !== null) kills.push(kill);
-    },
-    reset: () => parser.reset(),
-  };
-}
-
-/** Feeds lines, as they come, through the parser; kills come out in log order. */
-async function killsFromLines(lines: AsyncIterable<string> | Iterable<string>): Promise<OomKill[]> {
-  const c = killCollector();
-  const now = Date.now();
-  for await (const line of lines) {
-    const rec = parseLine(line, now);
-    if (rec !== null) c.push(rec);
-  }
-  return c.kills;
-}
-
-function linesOf(stream: Readable): AsyncIterable<string> {
-  return createInterface({ input: stream, crlfDelay: Infinity });
+/** Where the live log is looked for: the registered sources and their settings; tests replace them. */
+export interface KillsSources {
+  sources?: readonly AnySourceDefinition[];
+  settings?: SourceSettings;
 }
 
 /**
- * The whole /dev/kmsg ring buffer, read by the follower's own kmsg source (non-blocking, growing its
- * buffer for a record too big, skipping over records overwritten meanwhile): started without a
- * position it delivers the backlog synchronously, as context records, within start().
+ * The live kernel log's backlog: the source `auto` picks (/dev/kmsg, else journald, else a syslog
+ * file), read once through its own backlog mode; or why there is none.
  */
-export async function killsFromKmsg(opts: { path?: string; read?: KmsgReadFn } = {}): Promise<OomKill[]> {
-  const c = killCollector();
-  let failure: Error | null = null;
-  const source = createKmsgSource({ path: opts.path ?? KMSG_PATH, ...(opts.read ? { read: opts.read } : {}) });
-  source.start({
-    record: (rec) => c.push(rec),
-    lost: () => c.reset(),
-    error: (e) => (failure ??= e),
-  });
-  await source.stop();
-  if (failure !== null) throw failure;
-  return c.kills;
-}
-
-const STDERR_KEEP = 4096;
-
-/**
- * journalctl's output, line by line as it prints it (every boot's journal can be large: nothing is
- * collected). Its stderr is read all along, else a chatty journalctl blocks on a full pipe; the last
- * of it says why when it fails. A journalctl that cannot be run (ENOENT) is an error, not a crash.
- */
-export async function* journalLines(command: readonly string[] = JOURNALCTL): AsyncGenerator<string> {
-  const program = command[0] ?? 'journalctl';
-  const child = spawn(program, [...command.slice(1), '-o', 'json', '-q', '--no-pager', ...JOURNAL_MATCHES], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-STDERR_KEEP);
-  });
-  // 'close' comes after both pipes ended, so stderr is complete; 'error' instead when it never ran.
-  const ended = new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve(code));
-  });
-  // Awaited below; until then a spawn failure must not count as an unhandled rejection.
-  ended.catch(() => {});
-  let finished = false;
-  try {
-    for await (const line of linesOf(child.stdout)) yield line;
-    finished = true;
-  } finally {
-    // The consumer stopped early (an exception): journalctl must not outlive us.
-    if (!finished && child.exitCode === null && child.signalCode === null) child.kill();
-  }
-  const code = await ended;
-  if (code !== 0) {
-    const detail = stderr.trim().split('\n').pop() ?? '';
-    throw new Error(`${program} exited with ${code}${detail ? `: ${detail}` : ''}`);
-  }
+async function liveBacklog(live: KillsSources): Promise<Backlog | { none: string }> {
+  const table = live.sources ?? SOURCES;
+  const settings = live.settings ?? {};
+  const choice = await chooseSource({ ...settings, requested: 'auto' }, table);
+  const backlog = choice.source === 'none' ? null : (sourceNamed(choice.source, table)?.backlog({ ...settings, file: choice.file ?? undefined }) ?? null);
+  return backlog ?? { none: choice.rejected.map((r) => r.reason).join('; ') };
 }
 
 /** Runs `oom-exporter kills`; returns the exit code. */
-export async function runKills(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function runKills(argv: readonly string[], out: (s: string) => void, err: (s: string) => void, live: KillsSources = {}): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     out(KILLS_USAGE);
     return 0;
@@ -148,23 +77,19 @@ export async function runKills(argv: readonly string[], out: (s: string) => void
 
   let kills: OomKill[];
   try {
-    if (opts.file === '-') {
-      kills = await killsFromLines(linesOf(process.stdin));
-    } else if (opts.file !== undefined) {
-      const stream = createReadStream(opts.file);
-      // Open errors (ENOENT, EACCES, EISDIR) surface here, before any line is read.
-      await new Promise<void>((resolve, reject) => stream.once('ready', () => resolve()).once('error', reject));
-      kills = await killsFromLines(linesOf(stream));
+    let backlog: Backlog;
+    if (opts.file !== undefined) {
+      // Any file in any envelope, as the file source reads its backlog; - is standard input.
+      backlog = fileBacklog(opts.file === '-' ? process.stdin : opts.file);
     } else {
-      const choice = await chooseSource({ requested: 'auto' });
-      if (choice.source === 'kmsg') kills = await killsFromKmsg();
-      else if (choice.source === 'journald') kills = await killsFromLines(journalLines());
-      else if (choice.source === 'file' && choice.file !== null) kills = await killsFromLines(linesOf(createReadStream(choice.file)));
-      else {
-        err(`oom-exporter: no kernel log to read (${choice.rejected.map((r) => r.reason).join('; ')}); use --file PATH\n`);
+      const found = await liveBacklog(live);
+      if ('none' in found) {
+        err(`oom-exporter: no kernel log to read (${found.none}); use --file PATH\n`);
         return 1;
       }
+      backlog = found;
     }
+    kills = await killsIn(backlog);
   } catch (e) {
     err(`oom-exporter: kills: ${(e as Error).message}\n`);
     return 1;

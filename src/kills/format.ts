@@ -1,10 +1,11 @@
 import { constraintLabel } from '../kernellog/parse.js';
-import type { OomKill } from '../kernellog/types.js';
+import type { OomKill, OomKillJson } from '../kernellog/types.js';
 
-/** One kill as one JSON line: exactly OomKill's keys, in its order, null where the log did not say. */
+/** One kill as one JSON line: exactly OomKillJson's keys, in OomKill's order, null where the log did not say. */
 export function formatKillJson(kill: OomKill): string {
   // Built key by key so that the order and the key set are the contract's even if a caller hands in an
-  // object with extra or reordered properties.
+  // object with extra or reordered properties. prefixConstraint is left out on purpose: it is the
+  // parser's hint for constraintLabel(), and `constraint` holds only what the kernel printed.
   return JSON.stringify({
     killer: kill.killer,
     pid: kill.pid,
@@ -22,7 +23,7 @@ export function formatKillJson(kill: OomKill): string {
     oomScoreAdj: kill.oomScoreAdj,
     time: kill.time,
     uptimeSeconds: kill.uptimeSeconds,
-  } satisfies Record<keyof OomKill, unknown>);
+  } satisfies Record<keyof OomKillJson, unknown>);
 }
 
 /**
@@ -30,6 +31,7 @@ export function formatKillJson(kill: OomKill): string {
  * characters (C0, DEL, C1) and the backslash itself are shown as \xNN, so the output is unambiguous.
  */
 export function escapeForTerminal(s: string): string {
+  // eslint-disable-next-line no-control-regex -- matching the control characters is the point
   return s.replace(/[\x00-\x1f\x7f-\x9f\\]/g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0'));
 }
 
@@ -50,7 +52,15 @@ function width(s: string): number {
   let w = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    w += (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0x20000 && cp <= 0x3fffd) ? 2 : 1;
+    w +=
+      (cp >= 0x1100 && cp <= 0x115f) ||
+      (cp >= 0x2e80 && cp <= 0xa4cf) ||
+      (cp >= 0xac00 && cp <= 0xd7a3) ||
+      (cp >= 0xf900 && cp <= 0xfaff) ||
+      (cp >= 0xff00 && cp <= 0xff60) ||
+      (cp >= 0x20000 && cp <= 0x3fffd)
+        ? 2
+        : 1;
   }
   return w;
 }

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { parseMemoryCgroup } from './cgroup.js';
-import { READ_GONE, READ_UNREADABLE, lastInode, parseIntBytes, readRaw, readText, sharedBuffer } from './read.js';
+import { FileReader, READ_GONE, SINGLE_SHOT, SINGLE_SHOT_WITH_INODE } from './read.js';
 import { isKernelThread, parseStatusBytes } from './status.js';
 
 /** One user-space process as the scrape sees it. Values the kernel would not give us stay undefined. */
@@ -31,6 +31,8 @@ export interface ProcessScannerOptions {
   procfs: string;
   /** Read /proc/PID/cmdline (once per process lifetime) for --process.match=cmdline. */
   wantCmdline: boolean;
+  /** The reader every file of the pass goes through (default: one of the scanner's own); tests count with it. */
+  reader?: FileReader;
 }
 
 interface Identity {
@@ -48,46 +50,60 @@ interface Identity {
   sample: ProcessSample;
 }
 
-/** A small integer file (oom_score, oom_score_adj): its value, undefined when unreadable, null when gone. */
-function readIntFile(path: string): number | undefined | null {
-  const n = readRaw(path, false, true);
-  if (n === READ_GONE) return null;
-  if (n === READ_UNREADABLE) return undefined;
-  return parseIntBytes(sharedBuffer(), n);
+/**
+ * Lets a long pass give the event loop back now and then, so probes and other requests are answered
+ * while it runs: due() is cheap and says a slice is used up; wait() resolves on a later turn of the loop.
+ */
+export interface Pause {
+  due(): boolean;
+  wait(): Promise<void>;
 }
+
+/** For callers with nothing else to serve (tests, the bench's baseline): never yields. */
+export const NEVER_PAUSE: Pause = { due: () => false, wait: () => Promise.resolve() };
 
 /**
  * Makes a scanner that walks <procfs> once per call. Per-process facts that only change with the
  * process's identity (its cgroup, its command line) are read once and cached by PID + status inode,
  * so a reused PID never carries the previous process's cgroup; the cache only holds live PIDs.
  */
-export function createProcessScanner(opts: ProcessScannerOptions): { scan(): ProcessScan } {
+export interface ProcessScanner {
+  /**
+   * One pass over <procfs>. It yields to the event loop whenever pause says so; only one pass may run
+   * at a time (the samples are updated in place), which the collection guarantees.
+   */
+  scan(pause?: Pause): Promise<ProcessScan>;
+}
+
+export function createProcessScanner(opts: ProcessScannerOptions): ProcessScanner {
   const root = opts.procfs;
   // Updated in place rather than rebuilt: a fresh 10,000-entry map per scrape is garbage that lives
   // just long enough to be promoted, and old-generation churn is what sets the exporter's RSS.
   const known = new Map<number, Identity>();
   let generation = 0;
+  const files = opts.reader ?? new FileReader();
 
-  function scan(): ProcessScan {
+  async function scan(pause: Pause = NEVER_PAUSE): Promise<ProcessScan> {
     const names = readdirSync(root);
     const gen = ++generation;
     const processes: ProcessSample[] = [];
     let visible = 0;
     for (const name of names) {
+      if (pause.due()) await pause.wait();
       const c = name.charCodeAt(0);
       if (c < 48 || c > 57) continue; // only numeric entries are processes
       const pid = Number(name);
       if (!Number.isInteger(pid)) continue;
       const dir = `${root}/${name}/`;
 
-      const stLen = readRaw(dir + 'status', true, true);
+      const stLen = files.read(dir + 'status', SINGLE_SHOT_WITH_INODE);
       if (stLen === READ_GONE) continue; // exited between readdir and now
-      const inode = stLen >= 0 ? lastInode : -1;
+      const inode = stLen >= 0 ? files.inode : -1;
       let comm: string;
       let rssBytes: number | undefined;
       let swapBytes: number | undefined;
       if (stLen >= 0) {
-        const status = parseStatusBytes(sharedBuffer(), stLen);
+        const status = parseStatusBytes(files.buffer, stLen);
         if (isKernelThread(pid, status)) continue;
         // A zombie has released its memory and cannot be OOM-killed again.
         if (!status.hasMm && status.state === 'Z') continue;
@@ -96,12 +112,13 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
         swapBytes = status.vmSwapBytes;
       } else {
         // status is unreadable (hidepid=1, an LSM): comm is still worth a try, the rest stays unknown.
-        comm = readComm(dir);
+        comm = readComm(files, dir);
       }
 
-      const oomScore = readIntFile(dir + 'oom_score');
+      // Small integer files: the value, undefined when unreadable, null when the process is gone.
+      const oomScore = files.int(dir + 'oom_score');
       if (oomScore === null) continue;
-      const oomScoreAdj = readIntFile(dir + 'oom_score_adj');
+      const oomScoreAdj = files.int(dir + 'oom_score_adj');
       if (oomScoreAdj === null) continue;
       // hidepid=1 (invisible=noaccess) lists every PID but lets us open none of its files: such a
       // process is not visible to us, and exporting an empty shell of it would only add noise.
@@ -113,10 +130,10 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
       // each scan, so a process moved to another cgroup (systemd-run, docker exec, a scope) is seen
       // within that many scrapes at a sixteenth of the cost of reading them all every time.
       if (id === undefined || id.inode !== inode || inode === -1 || id.sample.comm !== comm || (pid + gen) % RECHECK_EVERY === 0) {
-        const cg = readText(dir + 'cgroup', true);
+        const cg = files.text(dir + 'cgroup', SINGLE_SHOT);
         if (cg.failure === 'gone') continue;
         const cgroup = cg.text === undefined ? '' : parseMemoryCgroup(cg.text);
-        const cmdline = opts.wantCmdline ? readCmdline(dir) : undefined;
+        const cmdline = opts.wantCmdline ? readCmdline(files, dir) : undefined;
         if (id !== undefined && id.inode === inode && inode !== -1) {
           // The same process: keep its sample object, with the strings unchanged where they are.
           if (id.cgroup !== cgroup) id.cgroup = id.sample.cgroup = cgroup;
@@ -144,13 +161,13 @@ export function createProcessScanner(opts: ProcessScannerOptions): { scan(): Pro
   return { scan };
 }
 
-function readComm(dir: string): string {
-  const text = readText(dir + 'comm').text;
+function readComm(files: FileReader, dir: string): string {
+  const text = files.text(dir + 'comm').text;
   return text === undefined ? '' : text.endsWith('\n') ? text.slice(0, -1) : text;
 }
 
-function readCmdline(dir: string): string | undefined {
-  const text = readText(dir + 'cmdline').text;
+function readCmdline(files: FileReader, dir: string): string | undefined {
+  const text = files.text(dir + 'cmdline').text;
   if (text === undefined) return undefined;
   return text.replace(/\0+$/, '').replace(/\0/g, ' ');
 }

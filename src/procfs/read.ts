@@ -1,15 +1,15 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
- * Synchronous whole-file reads into one reused buffer.
+ * Synchronous whole-file reads into a reused buffer.
  *
  * Files under /proc report a size of 0 or 4096 whatever they hold, so we never trust stat(): read
  * until read() returns 0, growing the buffer when a file is larger than it. Sync reads on regular
  * procfs files never block on I/O; one promise per file costs ~10× the syscalls themselves, and a
  * string per file is garbage the collector must chase: the scrape's hot path parses bytes in place.
+ * Each owner (the process scanner, a cgroup reader, a collector) has a reader of its own: the buffer
+ * and the last inode are that owner's, not shared between modules.
  */
-
-let buf = Buffer.allocUnsafe(16 * 1024);
 
 /** Errors that mean "this file is not there (any more)": the process exited between listing and reading. */
 const GONE = new Set(['ENOENT', 'ESRCH', 'ENOTDIR', 'ENODEV']);
@@ -18,13 +18,13 @@ const UNREADABLE = new Set(['EACCES', 'EPERM', 'EISDIR', 'EINVAL', 'EIO', 'EOPNO
 
 export type ReadFailure = 'gone' | 'unreadable';
 
-/** readRaw's result when the file is gone (ENOENT, ESRCH: the process exited). */
+/** read()'s result when the file is gone (ENOENT, ESRCH: the process exited). */
 export const READ_GONE = -1;
-/** readRaw's result when this one file cannot be read (EACCES, EPERM, …). */
+/** read()'s result when this one file cannot be read (EACCES, EPERM, …). */
 export const READ_UNREADABLE = -2;
 
 function errCode(err: unknown): string {
-  return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : '';
+  return typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
 }
 
 /** Classifies a read error, or rethrows it when it is not one a vanished/protected process can cause. */
@@ -37,62 +37,103 @@ export function classifyReadError(err: unknown): ReadFailure {
 
 const failureCode = (err: unknown): number => (classifyReadError(err) === 'gone' ? READ_GONE : READ_UNREADABLE);
 
-/** The inode of the file readRaw last opened with withInode: procfs gives a new process's files new inodes. */
-export let lastInode = -1;
-
-/**
- * Reads a whole file into the shared buffer and returns its length (then the bytes are in
- * sharedBuffer() until the next read), or READ_GONE / READ_UNREADABLE.
- *
- * singleShot: the file is built by one show() call (procfs single_open files: status, oom_score,
- * oom_score_adj, cgroup), which hands over everything in the first read(); a short read is then the
- * end, which saves a read() per file. Multi-record seq_files (vmstat, mountinfo) must not use it.
- */
-export function readRaw(path: string, withInode = false, singleShot = false): number {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    return failureCode(err);
-  }
-  try {
-    let len = 0;
-    for (;;) {
-      if (len === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
-      }
-      const want = buf.length - len;
-      const n = readSync(fd, buf, len, want, null);
-      if (n === 0) break;
-      len += n;
-      if (singleShot && n < want) break;
-    }
-    if (withInode) lastInode = fstatSync(fd).ino;
-    return len;
-  } catch (err) {
-    return failureCode(err);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-export function sharedBuffer(): Buffer {
-  return buf;
-}
-
 export interface ReadResult {
   text: string | undefined;
   failure: ReadFailure | undefined;
 }
 
-/** Reads a whole file as UTF-8 text; reports why it could not, instead of throwing. Off the hot path. */
-export function readText(path: string, singleShot = false): ReadResult {
-  const n = readRaw(path, false, singleShot);
-  if (n === READ_GONE) return { text: undefined, failure: 'gone' };
-  if (n === READ_UNREADABLE) return { text: undefined, failure: 'unreadable' };
-  return { text: buf.toString('utf8', 0, n), failure: undefined };
+/** How a file is read. */
+export interface ReadMode {
+  /**
+   * The file is built by one show() call (procfs single_open files: status, oom_score, oom_score_adj,
+   * cgroup, cgroup v1/v2 control files), which hands over everything in the first read(); a short
+   * read is then the end, which saves a read() per file. Multi-record seq_files (vmstat, mountinfo)
+   * must not use it.
+   */
+  singleShot: boolean;
+  /** Also fstat() the open file for its inode (reader.inode): procfs gives a new process's files new inodes. */
+  inode: boolean;
+}
+
+/** A multi-record file (meminfo, vmstat, mountinfo): read until read() says 0. */
+export const WHOLE: ReadMode = { singleShot: false, inode: false };
+/** A single_open procfs or cgroupfs file. */
+export const SINGLE_SHOT: ReadMode = { singleShot: true, inode: false };
+/** A single_open file whose inode tells which process it belongs to (/proc/PID/status). */
+export const SINGLE_SHOT_WITH_INODE: ReadMode = { singleShot: true, inode: true };
+
+export class FileReader {
+  private buf: Buffer;
+  private lastInode = -1;
+
+  constructor(initialBytes = 16 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** The bytes of the last read, valid until the next one. */
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  /** The inode of the file last read with a mode that asked for it; -1 before. */
+  get inode(): number {
+    return this.lastInode;
+  }
+
+  /**
+   * Reads a whole file into the buffer and returns its length (then the bytes are in `buffer` until
+   * the next read), or READ_GONE / READ_UNREADABLE.
+   */
+  read(path: string, mode: ReadMode = WHOLE): number {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      return failureCode(err);
+    }
+    try {
+      let len = 0;
+      for (;;) {
+        if (len === this.buf.length) {
+          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+          this.buf.copy(bigger, 0, 0, len);
+          this.buf = bigger;
+        }
+        const want = this.buf.length - len;
+        const n = readSync(fd, this.buf, len, want, null);
+        if (n === 0) break;
+        len += n;
+        if (mode.singleShot && n < want) break;
+      }
+      if (mode.inode) this.lastInode = fstatSync(fd).ino;
+      return len;
+    } catch (err) {
+      return failureCode(err);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Reads a whole file as UTF-8 text; reports why it could not, instead of throwing. Off the hot path. */
+  text(path: string, mode: ReadMode = WHOLE): ReadResult {
+    const n = this.read(path, mode);
+    if (n === READ_GONE) return { text: undefined, failure: 'gone' };
+    if (n === READ_UNREADABLE) return { text: undefined, failure: 'unreadable' };
+    return { text: this.buf.toString('utf8', 0, n), failure: undefined };
+  }
+
+  /** The decimal integer a file starts with (oom_score, a cgroup limit); undefined when unreadable or none, null when gone. */
+  int(path: string, mode: ReadMode = SINGLE_SHOT): number | undefined | null {
+    const n = this.read(path, mode);
+    if (n === READ_GONE) return null;
+    if (n === READ_UNREADABLE) return undefined;
+    return intAt(this.buf, 0, n);
+  }
+}
+
+/** Reads one file as text with a reader of its own: for start-up checks and other one-off reads. */
+export function readText(path: string, mode: ReadMode = WHOLE): ReadResult {
+  return new FileReader(4096).text(path, mode);
 }
 
 /**

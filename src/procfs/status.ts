@@ -36,14 +36,30 @@ export function unescapeStatusName(raw: string): string {
     const next = raw[i + 1];
     i++;
     switch (next) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'f': out += '\f'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case '"': out += '"'; break;
-      case 'e': out += '\x1b'; break;
+      case 'n':
+        out += '\n';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case 'e':
+        out += '\x1b';
+        break;
       default:
         if (next !== undefined && next >= '0' && next <= '7') {
           // Octal escape \NNN for other non-printable bytes.
@@ -119,7 +135,7 @@ export function parseStatusBytes(b: Buffer, len: number): ProcStatus {
         if (startsWithAt(b, pos, K_UID)) out.uid = intAt(b, pos + 4, eol);
         break;
       case 75 /* K */:
-        if (startsWithAt(b, pos, K_KTHREAD)) out.kthread = b[valueStart(b, pos + 8)] === 49 /* 1 */;
+        if (startsWithAt(b, pos, K_KTHREAD)) out.kthread = b[valueStart(b, pos + 8)] === 49; /* 1 */
         break;
       case 86 /* V */:
         if (startsWithAt(b, pos, K_VMSIZE)) out.hasMm = true;

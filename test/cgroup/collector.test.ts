@@ -1,15 +1,10 @@
-import { ByteWriter } from '../../src/exposition.js';
 import { fileURLToPath } from 'node:url';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { CgroupMemoryReader } from '../../src/cgroup/memory.js';
-import { cgroupCollector, sampleCgroups } from '../../src/collectors/cgroup.js';
-import type { Scrape } from '../../src/collectors/types.js';
-import { parseConfig } from '../../src/config.js';
-import type { KillStore } from '../../src/kills/store.js';
-import { createLogger } from '../../src/log.js';
+import { createCgroupCollector, sampleCgroups } from '../../src/collectors/cgroup.js';
 import type { ProcessSample } from '../../src/procfs/processes.js';
-import { find, one, parseMetrics } from '../helpers/metrics.js';
+import { emit, scrapeOf } from '../helpers/collect.js';
+import { find, one } from '../helpers/metrics.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/cgroup', import.meta.url));
 
@@ -17,17 +12,17 @@ function proc(pid: number, cgroup: string): ProcessSample {
   return { pid, comm: `p${pid}`, cgroup, cmdline: undefined, rssBytes: 1, swapBytes: 0, oomScore: 1, oomScoreAdj: 0 };
 }
 
-async function collectOn(kind: string, processes: ProcessSample[], killCgroups: string[], extraArgs: string[] = []) {
-  const registry = new Registry();
-  const config = parseConfig([`--path.procfs=${FIX}/${kind}/proc`, `--path.sysfs=${FIX}/${kind}/sys`, ...extraArgs], []);
-  const kills: KillStore = { record() {}, series: () => [], cgroups: () => new Set(killCgroups) };
-  const collector = await cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
-  const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: processes.length, exported: processes }) };
-  await collector.collect(scrape);
-  return parseMetrics(await registry.metrics());
+async function collectOn(kind: string, processes: ProcessSample[], killCgroups: string[], cgroupfs?: string) {
+  const collector = createCgroupCollector({
+    paths: { procfs: `${FIX}/${kind}/proc`, sysfs: `${FIX}/${kind}/sys`, cgroupfs },
+    killCgroups: () => killCgroups,
+    containers: null,
+  });
+  return emit([collector], scrapeOf(processes));
 }
 
-const CRI = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice/cri-containerd-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.scope';
+const CRI =
+  '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice/cri-containerd-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.scope';
 const NGINX = '/system.slice/nginx.service';
 const GONE_DOCKER = '/system.slice/docker-5dace3de0735f73d2b5048f12d41a71741a02e49668de921fdae62f7e65dc498.scope';
 
@@ -90,7 +85,7 @@ describe('the cgroup collector on v1 and hybrid fixtures', () => {
     expect(one(s, 'oom_cgroup_swap_usage_bytes', { cgroup: docker })).toBe(20971520);
     expect(find(s, 'oom_cgroup_memory_pressure_waiting_seconds_total')).toEqual([]);
   });
-  it('hybrid: the v1 memory cgroup is read, and the same-named v2 cgroup\'s pressure is not taken for it', async () => {
+  it("hybrid: the v1 memory cgroup is read, and the same-named v2 cgroup's pressure is not taken for it", async () => {
     const docker = '/system.slice/docker-898b44c4a066d2dc6343c21d8a5b7c6a77079367d23bcde8c88be0eb204d3a1e.scope';
     const s = await collectOn('hybrid', [proc(1, docker)], []);
     expect(one(s, 'oom_cgroup_memory_limit_bytes', { cgroup: docker })).toBe(4294967296);
@@ -99,24 +94,23 @@ describe('the cgroup collector on v1 and hybrid fixtures', () => {
   });
   it('--path.cgroupfs points at a tree directly', async () => {
     const docker = '/system.slice/docker-898b44c4a066d2dc6343c21d8a5b7c6a77079367d23bcde8c88be0eb204d3a1e.scope';
-    const s = await collectOn('v2', [proc(1, docker)], [], [`--path.cgroupfs=${FIX}/hybrid/sys/fs/cgroup`]);
+    const s = await collectOn('v2', [proc(1, docker)], [], `${FIX}/hybrid/sys/fs/cgroup`);
     expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: docker })).toBe(5013504);
   });
 });
 
 describe('series of cgroups that no process holds any more', () => {
   it('disappear at the next scrape', async () => {
-    const registry = new Registry();
-    const config = parseConfig([`--path.procfs=${FIX}/v2/proc`, `--path.sysfs=${FIX}/v2/sys`], []);
-    const kills: KillStore = { record() {}, series: () => [], cgroups: () => new Set() };
-    const collector = await cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
+    const collector = createCgroupCollector({
+      paths: { procfs: `${FIX}/v2/proc`, sysfs: `${FIX}/v2/sys`, cgroupfs: undefined },
+      killCgroups: () => [],
+      containers: null,
+    });
     let procs = [proc(1, NGINX)];
-    const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: procs.length, exported: procs }) };
-    await collector.collect(scrape);
-    expect(one(parseMetrics(await registry.metrics()), 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toBe(12582912);
+    const scrape = scrapeOf(() => procs);
+    expect(one(await emit([collector], scrape), 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toBe(12582912);
     procs = [proc(2, CRI)];
-    await collector.collect(scrape);
-    const s = parseMetrics(await registry.metrics());
+    const s = await emit([collector], scrape);
     expect(find(s, 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toEqual([]);
     expect(find(s, 'oom_cgroup_info', { cgroup: NGINX })).toEqual([]);
     expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: CRI })).toBe(534773760);

@@ -1,14 +1,11 @@
-import { ByteWriter } from '../../src/exposition.js';
 import { fileURLToPath } from 'node:url';
-import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createContainerNames, type ContainerRecord } from '../../src/cgroup/docker.js';
-import { cgroupCollector, makeDockerCollector } from '../../src/collectors/cgroup.js';
-import type { Scrape } from '../../src/collectors/types.js';
-import { parseConfig } from '../../src/config.js';
-import type { KillStore } from '../../src/kills/store.js';
-import { createLogger } from '../../src/log.js';
-import { find, one, parseMetrics } from '../helpers/metrics.js';
+import { createCgroupCollector } from '../../src/collectors/cgroup.js';
+import type { Collector } from '../../src/collectors/collector.js';
+import { createDockerCollector } from '../../src/collectors/docker.js';
+import { emit, scrapeOf } from '../helpers/collect.js';
+import { find, one } from '../helpers/metrics.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/cgroup', import.meta.url));
 const ID = 'd0b3604b67ac7930dd34ba3a796627e3e4717d12309e90a4afe3f38b6816ac98';
@@ -49,7 +46,10 @@ describe('container names', () => {
     names.refreshIfDue();
     expect(c.calls()).toBe(1);
 
-    await c.answer(0, [{ id: ID, name: 'web' }, { id: 'x'.repeat(64), name: '' }]);
+    await c.answer(0, [
+      { id: ID, name: 'web' },
+      { id: 'x'.repeat(64), name: '' },
+    ]);
     expect(names.names().get(ID)).toBe('web');
     expect(names.listed()).toBe(2);
 
@@ -68,32 +68,31 @@ describe('container names', () => {
 });
 
 describe('--collector.docker', () => {
-  const flags = [
-    { name: 'cgroup', defaultEnabled: true, help: '' },
-    { name: 'docker', defaultEnabled: false, help: '' },
-  ];
-
-  async function setup(argv: string[]) {
-    const registry = new Registry();
-    const config = parseConfig([`--path.procfs=${FIX}/v2/proc`, `--path.sysfs=${FIX}/v2/sys`, ...argv], flags);
-    const kills: KillStore = { record() {}, series: () => [], cgroups: () => new Set([CGROUP, '/system.slice/nginx.service']) };
-    const env = { config, registry, log: createLogger('error', 'logfmt', () => {}), kills };
+  // As the composition root wires them: one name service, started at once, refreshed before each scrape.
+  function setup(docker: boolean) {
     const c = controlledList();
-    const collectors = [await cgroupCollector.create(env)];
-    if (config.collectors.get('docker')) collectors.push(await makeDockerCollector(c.list).create(env));
-    const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: 0, exported: [] }) };
+    const containers = docker ? createContainerNames({ list: c.list }) : null;
+    containers?.refreshIfDue();
+    const collectors: Collector[] = [
+      createCgroupCollector({
+        paths: { procfs: `${FIX}/v2/proc`, sysfs: `${FIX}/v2/sys`, cgroupfs: undefined },
+        killCgroups: () => [CGROUP, '/system.slice/nginx.service'],
+        containers,
+      }),
+    ];
+    if (containers !== null) collectors.push(createDockerCollector({ containers }));
     return {
       c,
       async scrape() {
-        for (const col of collectors) await col.collect(scrape);
-        return parseMetrics(await registry.metrics());
+        containers?.refreshIfDue();
+        return emit(collectors, scrapeOf([]));
       },
     };
   }
 
   it('adds container_name to oom_cgroup_info once Docker answered; "" for cgroups Docker does not know', async () => {
-    const { c, scrape } = await setup(['--collector.docker']);
-    expect(c.calls()).toBe(1); // started when the collector was created
+    const { c, scrape } = setup(true);
+    expect(c.calls()).toBe(1); // started when the name service was created
     const before = await scrape();
     expect(find(before, 'oom_cgroup_info', { cgroup: CGROUP })[0]?.labels.container_name).toBe('');
     expect(find(before, 'oom_docker_containers')).toEqual([]);
@@ -106,7 +105,7 @@ describe('--collector.docker', () => {
   });
 
   it('is off by default: no container_name label', async () => {
-    const { c, scrape } = await setup([]);
+    const { c, scrape } = setup(false);
     expect(c.calls()).toBe(0);
     const s = await scrape();
     expect(find(s, 'oom_cgroup_info', { cgroup: CGROUP })[0]?.labels).not.toHaveProperty('container_name');

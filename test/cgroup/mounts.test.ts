@@ -2,15 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  cgroupDir,
-  controllersInclude,
-  discoverCgroupMounts,
-  findCgroupMounts,
-  memoryHierarchy,
-  parseMountInfo,
-  probeCgroupfs,
-} from '../../src/cgroup/mounts.js';
+import { cgroupDir, controllersInclude, discoverCgroupMounts, findCgroupMounts, memoryHierarchy, parseMountInfo, probeCgroupfs } from '../../src/cgroup/mounts.js';
 
 const FIX = fileURLToPath(new URL('../fixtures/cgroup', import.meta.url));
 const paths = (kind: string) => ({ procfs: `${FIX}/${kind}/proc`, sysfs: `${FIX}/${kind}/sys`, cgroupfs: undefined });
@@ -62,7 +54,7 @@ describe('findCgroupMounts', () => {
   it('in a container left at --path.sysfs=/sys, uses its own cgroupfs', () => {
     expect(findCgroupMounts(parseMountInfo(CONTAINER), '/sys').v2).toEqual({ path: '/sys/fs/cgroup', root: '/' });
   });
-  it('re-roots /sys at --path.sysfs when no cgroup mount lies under it (mountinfo in another namespace\'s terms)', () => {
+  it("re-roots /sys at --path.sysfs when no cgroup mount lies under it (mountinfo in another namespace's terms)", () => {
     const m = findCgroupMounts(parseMountInfo(HERE), '/host/sys');
     expect(m.v1Memory).toEqual({ path: '/host/sys/fs/cgroup/memory', root: '/' });
     expect(m.v2).toEqual({ path: '/host/sys/fs/cgroup/unified', root: '/' });

@@ -1,19 +1,14 @@
-import { ByteWriter } from '../../src/exposition.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCgroupMemoryReader } from '../../src/cgroup/memory.js';
 import { cgroupDir, discoverCgroupMounts, memoryHierarchy, type MemoryHierarchy } from '../../src/cgroup/mounts.js';
-import { cgroupCollector } from '../../src/collectors/cgroup.js';
-import type { Scrape } from '../../src/collectors/types.js';
-import { parseConfig } from '../../src/config.js';
-import type { KillStore } from '../../src/kills/store.js';
-import { createLogger } from '../../src/log.js';
+import { createCgroupCollector } from '../../src/collectors/cgroup.js';
 import { parseMemoryCgroup } from '../../src/procfs/cgroup.js';
 import { createProcessScanner } from '../../src/procfs/processes.js';
-import { one, parseMetrics } from '../helpers/metrics.js';
+import { emit, scrapeOf } from '../helpers/collect.js';
+import { one } from '../helpers/metrics.js';
 import { requireRoot } from '../helpers/root.js';
 
 /**
@@ -73,17 +68,12 @@ const oomKillsOf = (dir: string): number => {
 
 /** The cgroup collector on the real /proc and /sys, with the processes the real scanner finds. */
 function collectorOn(pids: number[], killCgroups: string[]) {
-  const registry = new Registry();
-  const config = parseConfig(['--kernel-log.source=none'], []);
-  const kills: KillStore = { record() {}, series: () => [], cgroups: () => new Set(killCgroups) };
-  const collector = cgroupCollector.create({ config, registry, log: createLogger('error', 'logfmt', () => {}), kills });
+  const collector = createCgroupCollector({ paths: { procfs: '/proc', sysfs: '/sys', cgroupfs: undefined }, killCgroups: () => killCgroups, containers: null });
   const scanner = createProcessScanner({ procfs: '/proc', wantCmdline: false });
   return {
     async scrape() {
-      const exported = scanner.scan().processes.filter((p) => pids.includes(p.pid));
-      const scrape: Scrape = { out: new ByteWriter(), processes: () => ({ visible: exported.length, exported }) };
-      await (await collector).collect(scrape);
-      return { exported, samples: parseMetrics(await registry.metrics()) };
+      const exported = (await scanner.scan()).processes.filter((p) => pids.includes(p.pid));
+      return { exported, samples: await emit([collector], scrapeOf(exported)) };
     },
   };
 }
@@ -104,7 +94,7 @@ describe.skipIf(!isRoot)('a real memory cgroup on this machine', () => {
     expect(hierarchy).toBeDefined();
   });
 
-  it('reads usage and limit equal to the kernel\'s files for a process holding 20 MiB', async () => {
+  it("reads usage and limit equal to the kernel's files for a process holding 20 MiB", async () => {
     const h = hierarchy as MemoryHierarchy;
     const { path, dir } = makeCgroup(h);
     const hog = startHog(20);
@@ -141,7 +131,7 @@ describe.skipIf(!isRoot)('a real memory cgroup on this machine', () => {
     await exited(hog);
   });
 
-  it('counts a real OOM kill: the kernel\'s oom_kill and oom_cgroup_oom_kills_total go up by one', async () => {
+  it("counts a real OOM kill: the kernel's oom_kill and oom_cgroup_oom_kills_total go up by one", async () => {
     const h = hierarchy as MemoryHierarchy;
     const { path, dir } = makeCgroup(h);
     // The kill names the cgroup in the kernel log: the collector must still show it after the victim is gone.

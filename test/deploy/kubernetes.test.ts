@@ -19,11 +19,11 @@ function one<T>(kind: string): T {
 }
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  Namespace: Namespace as never,
-  Service: Service as never,
-  DaemonSet: DaemonSet as never,
-  ServiceMonitor: ServiceMonitor as never,
-  PrometheusRule: PrometheusRule as never,
+  Namespace,
+  Service,
+  DaemonSet,
+  ServiceMonitor,
+  PrometheusRule,
 };
 
 describe('Kubernetes manifests', () => {

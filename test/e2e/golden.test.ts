@@ -11,9 +11,7 @@ const SYSFS = fileURLToPath(new URL('../fixtures/cgroup/hybrid/sys', import.meta
 
 /** What legitimately differs between runs: collector timings and the Node.js version. */
 export function normalize(text: string): string {
-  return text
-    .replace(/^(oom_scrape_collector_duration_seconds\{[^}]*\}) .*$/gm, '$1 <duration>')
-    .replace(/nodejs="v[^"]*"/g, 'nodejs="<node>"');
+  return text.replace(/^(oom_scrape_collector_duration_seconds\{[^}]*\}) .*$/gm, '$1 <duration>').replace(/nodejs="v[^"]*"/g, 'nodejs="<node>"');
 }
 
 describe('golden: the real CLI on the fixture /proc', () => {
@@ -21,7 +19,7 @@ describe('golden: the real CLI on the fixture /proc', () => {
   let body: string;
 
   beforeAll(async () => {
-    exp = await  startExporter([`--path.procfs=${PROCFS}`, `--path.sysfs=${SYSFS}`, '--web.disable-exporter-metrics', '--kernel-log.source=none']);
+    exp = await startExporter([`--path.procfs=${PROCFS}`, `--path.sysfs=${SYSFS}`, '--web.disable-exporter-metrics', '--kernel-log.source=none']);
     const res = await fetch(`${exp.url}/metrics`, { headers: { 'accept-encoding': 'identity' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

@@ -64,7 +64,7 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await sleep(250);
   }
 }
@@ -84,8 +84,16 @@ async function stopDaemon(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
-interface PromResponse<T> { status: string; data: T; error?: string }
-interface Series { metric: Record<string, string>; value?: [number, string]; values?: [number, string][] }
+interface PromResponse<T> {
+  status: string;
+  data: T;
+  error?: string;
+}
+interface Series {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+}
 
 describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager binaries', () => {
   let dir = '';
@@ -100,7 +108,7 @@ describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager 
   let survivor: ChildProcess | undefined;
 
   async function prom<T>(path: string, params: Record<string, string> = {}): Promise<T> {
-    const res = await fetch(`${promUrl}${path}?${new URLSearchParams(params)}`);
+    const res = await fetch(`${promUrl}${path}?${new URLSearchParams(params).toString()}`);
     const body = (await res.json()) as PromResponse<T>;
     if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.error ?? res.status}`);
     return body.data;
@@ -110,7 +118,10 @@ describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager 
   async function scrapeErrors(): Promise<string> {
     const t = await prom<{ activeTargets: { labels: Record<string, string>; lastError: string; lastScrapeDuration: number }[] }>('/api/v1/targets');
     const r = await prom<{ result: Series[] }>('/api/v1/query', { query: 'count_over_time(up{job="oom-exporter"}[5m]) - sum_over_time(up{job="oom-exporter"}[5m])' });
-    return JSON.stringify({ targets: t.activeTargets.map((x) => ({ lastError: x.lastError, lastScrapeDuration: x.lastScrapeDuration })), failedScrapes: r.result[0]?.value?.[1] });
+    return JSON.stringify({
+      targets: t.activeTargets.map((x) => ({ lastError: x.lastError, lastScrapeDuration: x.lastScrapeDuration })),
+      failedScrapes: r.result[0]?.value?.[1],
+    });
   }
 
   beforeAll(async () => {
@@ -225,7 +236,7 @@ describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager 
 
     // Alertmanager's v2 API lists it.
     const listed = await until('OOMKillDetected in Alertmanager', 60_000, async () => {
-      const res = await fetch(`${amUrl}/api/v2/alerts?${new URLSearchParams({ filter: 'alertname="OOMKillDetected"' })}`);
+      const res = await fetch(`${amUrl}/api/v2/alerts?${new URLSearchParams({ filter: 'alertname="OOMKillDetected"' }).toString()}`);
       const alerts = (await res.json()) as { labels: Record<string, string>; annotations: Record<string, string>; status: { state: string } }[];
       return alerts.find((x) => x.labels.comm === COMM);
     });
@@ -273,7 +284,7 @@ describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager 
       };
       // The variables offer the values substituted here.
       for (const v of d.templating.list.filter((x) => x.type === 'query')) {
-        const q = typeof v.query === 'string' ? v.query : v.query?.query ?? '';
+        const q = typeof v.query === 'string' ? v.query : (v.query?.query ?? '');
         const m = /^label_values\((.*),\s*(\w+)\)$/.exec(q);
         if (!m) {
           failures.push(`${file} $${v.name}: not label_values(): ${q}`);

@@ -42,7 +42,10 @@ async function killAndCheck(exp: RunningExporter, opts: { pollUntilSeen: boolean
     expect(one(after, 'oom_kill_events_total', labels)).toBe(1);
     // The hand-written kill families, with a real victim's name in them, are valid exposition.
     const text = await (await fetch(`${exp.url}/metrics`, { headers: { 'accept-encoding': 'identity' } })).text();
-    const own = text.split('\n').filter((l) => !/^(# (HELP|TYPE) )?(nodejs_|process_)/.test(l)).join('\n');
+    const own = text
+      .split('\n')
+      .filter((l) => !/^(# (HELP|TYPE) )?(nodejs_|process_)/.test(l))
+      .join('\n');
     const lint = promtoolCheckMetrics(own);
     expect(lint.output).toBe('');
     expect(lint.status).toBe(0);
@@ -78,7 +81,10 @@ describe.runIf(requireRoot())('a real OOM kill, end to end', () => {
         const kill = await realOomKill(COMM, cg);
         const r = await runCli(['kills', '--json']);
         expect(r.code).toBe(0);
-        const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        const rows = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
         const row = rows.find((k) => k.pid === kill.pid);
         expect(row).toMatchObject({ killer: 'kernel', comm: COMM, memcg: cg.path, oomMemcg: cg.path, invoker: COMM, constraint: 'CONSTRAINT_MEMCG', uid: 0 });
         expect(row?.anonRssBytes).toBeGreaterThan(32 << 20);

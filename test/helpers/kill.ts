@@ -19,6 +19,7 @@ export function oomKill(f: Partial<OomKill> = {}): OomKill {
     oomScoreAdj: null,
     time: null,
     uptimeSeconds: null,
+    prefixConstraint: null,
     ...f,
   };
 }

@@ -5,8 +5,7 @@ import type { LogRecord } from '../../src/kernellog/types.js';
 // "Now" for lines without a year: 2026-11-27 12:00 local time.
 const NOW = new Date(2026, 10, 27, 12, 0, 0).getTime();
 /** RFC 3164 and dmesg -T stamps are the reading machine's local time. */
-const local = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): string =>
-  new Date(y, mo - 1, d, h, mi, s, ms).toISOString();
+const local = (y: number, mo: number, d: number, h: number, mi: number, s: number, ms = 0): string => new Date(y, mo - 1, d, h, mi, s, ms).toISOString();
 
 const KILL =
   'Out of memory: Killed process 1440763 (perl) total-vm:87033376kB, anon-rss:60356340kB, file-rss:0kB, shmem-rss:0kB, UID:21417 pgtables:169956kB oom_score_adj:0';
@@ -23,24 +22,28 @@ describe('parseLine: envelopes', () => {
       '3,423,1298497674,-;Memory cgroup out of memory: Killed process 1928 (oom (test) 1) total-vm:82536kB',
       rec('Memory cgroup out of memory: Killed process 1928 (oom (test) 1) total-vm:82536kB', { uptimeSeconds: 1298.497674 }),
     ],
-    ['raw /dev/kmsg record written by a process (synthetic)', '12,7,100,-;Killed process 1 (x) total-vm:1kB', rec('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 0.0001 })],
+    [
+      'raw /dev/kmsg record written by a process (synthetic)',
+      '12,7,100,-;Killed process 1 (x) total-vm:1kB',
+      rec('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 0.0001 }),
+    ],
     ['kmsg continuation line', ' SUBSYSTEM=virtio', null],
     ['dmesg (reportportal/kubernetes#203)', `[ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
     ['dmesg -d (synthetic)', `[ 7063.247407 <    0.000003>] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
     ['dmesg -r (synthetic)', `<3>[ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
     ['dmesg -r, user facility (synthetic)', `<14>[   12.5] earlyoom[1]: hello`, rec('earlyoom[1]: hello', { fromKernel: false, uptimeSeconds: 12.5 })],
     ['dmesg -x (synthetic)', `kern  :err   : [ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
-    ['dmesg -x, user facility (synthetic)', `user  :warn  : [   12.5] Killed process 1 (x) total-vm:1kB`, rec('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 12.5 })],
+    [
+      'dmesg -x, user facility (synthetic)',
+      `user  :warn  : [   12.5] Killed process 1 (x) total-vm:1kB`,
+      rec('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 12.5 }),
+    ],
     ['dmesg -x -T (synthetic)', `kern  :err   : [Fri Nov 21 14:22:56 2025] ${KILL}`, rec(KILL, { time: local(2025, 11, 21, 14, 22, 56) })],
     ['dmesg -T (inducer/relate#1383)', `[Fri Nov 21 14:22:56 2025] ${KILL}`, rec(KILL, { time: local(2025, 11, 21, 14, 22, 56) })],
     ['dmesg -T, space-padded day (inducer/relate#1383)', '[Mon Dec  8 17:51:31 2025] Call Trace:', rec('Call Trace:', { time: local(2025, 12, 8, 17, 51, 31) })],
     ['dmesg -e delta (synthetic)', `[  +0.007186] ${KILL}`, rec(KILL)],
     ['dmesg -e minute (synthetic)', `[Nov 7 00:05] ${KILL}`, rec(KILL, { time: local(2026, 11, 7, 0, 5, 0) })],
-    [
-      'dmesg --time-format iso (equinor/ert#7797)',
-      `2024-04-29T14:55:41,679700+02:00 ${KILL}`,
-      rec(KILL, { time: '2024-04-29T12:55:41.679Z' }),
-    ],
+    ['dmesg --time-format iso (equinor/ert#7797)', `2024-04-29T14:55:41,679700+02:00 ${KILL}`, rec(KILL, { time: '2024-04-29T12:55:41.679Z' })],
     [
       'syslog RFC 3339 (synthetic, rsyslog default template)',
       `2026-02-08T00:40:07.136582+00:00 host kernel: ${KILL}`,
@@ -64,11 +67,7 @@ describe('parseLine: envelopes', () => {
         uptimeSeconds: 2858609.598568,
       }),
     ],
-    [
-      'journalctl short (NixOS/nixpkgs#435587)',
-      `Aug 20 13:44:01 kinga kernel: ${KILL}`,
-      rec(KILL, { identifier: 'kernel', time: local(2026, 8, 20, 13, 44, 1) }),
-    ],
+    ['journalctl short (NixOS/nixpkgs#435587)', `Aug 20 13:44:01 kinga kernel: ${KILL}`, rec(KILL, { identifier: 'kernel', time: local(2026, 8, 20, 13, 44, 1) })],
     [
       'journalctl short-precise (synthetic)',
       `Aug 20 13:44:01.123456 kinga kernel: ${KILL}`,
@@ -88,11 +87,7 @@ describe('parseLine: envelopes', () => {
         time: local(2026, 4, 16, 21, 8, 50),
       }),
     ],
-    [
-      'journalctl short, unknown month word (synthetic)',
-      'Xyz 16 21:08:50 host kernel: hello',
-      rec('hello', { identifier: 'kernel' }),
-    ],
+    ['journalctl short, unknown month word (synthetic)', 'Xyz 16 21:08:50 host kernel: hello', rec('hello', { identifier: 'kernel' })],
     [
       'journalctl short, no host (rfjakob/earlyoom#354)',
       'Nov 12 17:08:37 earlyoom[1295]: process 906175 did not exit',
@@ -140,7 +135,7 @@ describe('parseLine: envelopes', () => {
     expect(parseLine('[Thu Feb 31 00:05:15 2017] x', NOW)?.time).toBeNull();
   });
 
-  it('reads a syslog line whose tag cannot be read as nobody\'s: neither the kernel\'s nor a named sender\'s', () => {
+  it("reads a syslog line whose tag cannot be read as nobody's: neither the kernel's nor a named sender's", () => {
     const line = 'Mar  9 18:14:14 host last message repeated 3 times';
     expect(parseLine(line, NOW)).toEqual(rec('host last message repeated 3 times', { fromKernel: false, time: local(2026, 3, 9, 18, 14, 14) }));
   });

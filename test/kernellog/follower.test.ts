@@ -81,7 +81,10 @@ describe('follower on kmsg (scripted reads)', () => {
     const f = fakeKmsg();
     const { k, kills } = await start({ source: 'kmsg', kmsg: { path: '/dev/null', read: f.read } });
     // facility 1: what the kernel makes of anything written to /dev/kmsg, "<0>" included.
-    f.push(kmsgRecord(1, NIX_KILLED, 1, 3), kmsgRecord(2, 'earlyoom: sending SIGKILL to process 1 uid 0 "x": oom_score 1, oom_score_adj 0, VmRSS 1 MiB, cmdline "x"', 1, 6));
+    f.push(
+      kmsgRecord(1, NIX_KILLED, 1, 3),
+      kmsgRecord(2, 'earlyoom: sending SIGKILL to process 1 uid 0 "x": oom_score 1, oom_score_adj 0, VmRSS 1 MiB, cmdline "x"', 1, 6),
+    );
     k.drain();
     expect(k.recordsTotal()).toBe(2);
     expect(kills).toEqual([]);
@@ -153,7 +156,7 @@ describe('follower on kmsg (scripted reads)', () => {
   it('saves only committed positions: never one past a kill no scrape has served', async () => {
     const f = fakeKmsg();
     f.push(kmsgRecord(1, 'backlog'));
-    const saved = () => JSON.parse(fs.readFileSync(stateFile, 'utf8')).position as unknown;
+    const saved = () => (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position;
     const { k, kills } = await start({ source: 'kmsg', stateFile, saveIntervalMs: 0, kmsg: { path: '/dev/null', read: f.read } });
     // Where this run began, on disk before any scrape.
     expect(saved()).toEqual({ source: 'kmsg', seq: 1 });
@@ -176,7 +179,7 @@ describe('follower on kmsg (scripted reads)', () => {
 
   it('throttles the saves of committed positions to saveIntervalMs, and stop saves the last one', async () => {
     const f = fakeKmsg();
-    const saved = () => JSON.parse(fs.readFileSync(stateFile, 'utf8')).position as unknown;
+    const saved = () => (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position;
     f.push(kmsgRecord(1, 'backlog'));
     const { k } = await start({ source: 'kmsg', stateFile, saveIntervalMs: 3_600_000, kmsg: { path: '/dev/null', read: f.read } });
     expect(saved()).toEqual({ source: 'kmsg', seq: 1 });
@@ -225,7 +228,12 @@ describe('follower on kmsg (scripted reads)', () => {
   it('ignores a corrupt state file, says why, starts at the end and then writes a good one', async () => {
     fs.writeFileSync(stateFile, '{"version":1,"bootId":"');
     const warnings: string[] = [];
-    const log = { debug() {}, info() {}, warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m} ${String(f?.['reason'] ?? '')}`), error() {} };
+    const log = {
+      debug() {},
+      info() {},
+      warn: (m: string, f?: Record<string, unknown>) => warnings.push(`${m} ${String((f?.['reason'] as string | undefined) ?? '')}`),
+      error() {},
+    };
     const f = ring(new Map([[1, NIX_KILLED]]));
     const { k, kills } = await start({ source: 'kmsg', stateFile, log, kmsg: { path: '/dev/null', read: f.read } });
     expect(k.resume.resumed).toBe(false);
@@ -233,7 +241,7 @@ describe('follower on kmsg (scripted reads)', () => {
     expect(warnings).toEqual([expect.stringMatching(/^kernel log state not used, starting at the end of the log state file .* is not valid JSON/)]);
     expect(kills).toEqual([]);
     await k.stop();
-    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).position).toEqual({ source: 'kmsg', seq: 1 });
+    expect((JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position).toEqual({ source: 'kmsg', seq: 1 });
   });
 
   it('a state from another boot is not used', async () => {
@@ -290,7 +298,10 @@ describe('follower on a syslog file', () => {
     first.k.commit();
     await first.k.stop();
 
-    fs.appendFileSync(log, line(NIX_KILLED) + line('sending SIGTERM to process 4242 uid 1000 "chrome": oom_score 800, oom_score_adj 300, VmRSS 2048 MiB, cmdline "chrome"', 'earlyoom[881]'));
+    fs.appendFileSync(
+      log,
+      line(NIX_KILLED) + line('sending SIGTERM to process 4242 uid 1000 "chrome": oom_score 800, oom_score_adj 300, VmRSS 2048 MiB, cmdline "chrome"', 'earlyoom[881]'),
+    );
     const second = await start({ source: 'file', file: log, stateFile });
     expect(second.kills.map((x) => [x.kill.killer, x.kill.comm])).toEqual([
       ['kernel', 'nix-env'],
@@ -303,7 +314,7 @@ describe('follower on a syslog file', () => {
     expect(third.kills).toEqual([]);
   });
 
-  it('times a kill by boot time plus the kernel\'s uptime stamp, not by the zone-less syslog time', async () => {
+  it("times a kill by boot time plus the kernel's uptime stamp, not by the zone-less syslog time", async () => {
     const log = path.join(dir, 'kern.log');
     fs.writeFileSync(log, '');
     const { k, kills } = await start({ source: 'file', file: log });
@@ -325,7 +336,7 @@ describe('follower on a syslog file', () => {
     expect(kills[2]!.ts).toBeLessThanOrEqual(after);
   });
 
-  it('without the boot time, an uptime stamp cannot be placed: the line\'s time is used', async () => {
+  it("without the boot time, an uptime stamp cannot be placed: the line's time is used", async () => {
     fs.rmSync(path.join(procfs, 'stat'));
     const log = path.join(dir, 'kern.log');
     fs.writeFileSync(log, '');
@@ -395,11 +406,15 @@ describe('follower on journald (fake journalctl)', () => {
     first.k.commit();
     await first.k.stop();
     expect(first.k.up()).toBe(false);
-    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).position).toEqual({ source: 'journald', cursor: 'c2' });
+    expect((JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position).toEqual({ source: 'journald', cursor: 'c2' });
 
     const second = await start({ source: 'journald', stateFile, journalctl });
     await vi.waitFor(() => expect(fs.readFileSync(argsFile, 'utf8').trim().split('\n')).toHaveLength(2), { timeout: 10_000, interval: 20 });
-    const [a1, a2] = fs.readFileSync(argsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
+    const [a1, a2] = fs
+      .readFileSync(argsFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as string[]);
     expect(a1).toContain('-n');
     expect(a2).toContain('--after-cursor=c2');
     await second.k.stop();
@@ -419,10 +434,10 @@ describe('follower on journald, before the first commit (fake journalctl)', () =
     await vi.waitFor(() => expect(k.recordsTotal()).toBe(2), { timeout: 10_000, interval: 20 });
     expect(kills).toHaveLength(1);
     k.drain();
-    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).position).toEqual({ source: 'journald', cursor: 'c0' });
+    expect((JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position).toEqual({ source: 'journald', cursor: 'c0' });
     k.commit();
     k.drain();
-    expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).position).toEqual({ source: 'journald', cursor: 'c2' });
+    expect((JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position).toEqual({ source: 'journald', cursor: 'c2' });
   });
 });
 

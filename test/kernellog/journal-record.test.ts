@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { killsIn } from '../../src/kernellog/backlog.js';
 import { parseJournalJson } from '../../src/kernellog/journal-record.js';
-import { parseKills } from '../../src/kernellog/parse.js';
+import { fileBacklog } from '../../src/kernellog/sources/file.js';
+import { journaldBacklog } from '../../src/kernellog/sources/journald.js';
 
 // `journalctl -k -o json` and `journalctl -o json` on this machine (standalone systemd-journald in a
 // private mount namespace, reading the /dev/kmsg backlog): one memcg OOM report of "oom (test) 1", a record
 // another test wrote into /dev/kmsg (facility 1), one journald wrote there (facility 5), and journald's
 // own "Missed N kernel messages". See test/fixtures/kernellog/SOURCES.md.
-const realLines = readFileSync(new URL('../fixtures/kernellog/journal-json-this-machine.txt', import.meta.url), 'utf8')
+const REAL = fileURLToPath(new URL('../fixtures/kernellog/journal-json-this-machine.txt', import.meta.url));
+const realLines = readFileSync(REAL, 'utf8')
   .split('\n')
   .filter((l) => l !== '');
 
@@ -49,7 +53,12 @@ describe('parseJournalJson', () => {
 
   it('treats a line a process wrote into /dev/kmsg (facility >= 1) as not from the kernel, and drops its claimed tag', () => {
     const e = parseJournalJson(
-      JSON.stringify({ ...kernelEntry, SYSLOG_FACILITY: '1', SYSLOG_IDENTIFIER: 'systemd-oomd', MESSAGE: 'Killed /a.scope due to memory pressure for /b being 1% > 0% for > 1s with reclaim activity' }),
+      JSON.stringify({
+        ...kernelEntry,
+        SYSLOG_FACILITY: '1',
+        SYSLOG_IDENTIFIER: 'systemd-oomd',
+        MESSAGE: 'Killed /a.scope due to memory pressure for /b being 1% > 0% for > 1s with reclaim activity',
+      }),
     );
     expect(e?.record).toMatchObject({ fromKernel: false, identifier: null, uptimeSeconds: null });
   });
@@ -58,7 +67,7 @@ describe('parseJournalJson', () => {
     expect(parseJournalJson(JSON.stringify({ ...kernelEntry, SYSLOG_FACILITY: '0' }))?.record.fromKernel).toBe(true);
   });
 
-  it('reads real entries of this machine: the kill with its report, the kernel\'s time, and the losses', () => {
+  it("reads real entries of this machine: the kill with its report, the kernel's time, and the losses", () => {
     const entries = realLines.map(parseJournalJson);
     expect(entries.every((e) => e !== null)).toBe(true);
     const kill = entries.find((e) => e!.record.message.includes('Killed process'))!;
@@ -83,8 +92,12 @@ describe('parseJournalJson', () => {
     expect(entries.map((e) => e!.missedKernelMessages).filter((n) => n !== null)).toEqual([2365]);
   });
 
-  it('joins the real report through parseLine into one kill', () => {
-    expect(parseKills(realLines)).toEqual([
+  it.each([
+    ['the file source (kills --file), through parseLine', () => fileBacklog(REAL)],
+    // A journalctl that prints the same output, whatever arguments it gets.
+    ['the journald source (kills on journald)', () => journaldBacklog({ command: ['/bin/sh', '-c', 'cat "$0"', REAL] })],
+  ])('joins the real report into one kill, read through %s', async (_name, backlog) => {
+    expect(await killsIn(backlog())).toEqual([
       {
         killer: 'kernel',
         pid: 7136,
@@ -102,6 +115,7 @@ describe('parseJournalJson', () => {
         oomScoreAdj: 0,
         time: '2026-11-27T03:25:36.838Z',
         uptimeSeconds: 3282.636922,
+        prefixConstraint: 'memcg',
       },
     ]);
   });
@@ -147,10 +161,7 @@ describe('parseJournalJson', () => {
     expect(fake?.missedKernelMessages).toBeNull();
   });
 
-  it.each(['', 'not json', '{"MESSAGE":', '[1,2]', 'null', '{"MESSAGE":42}', '{"MESSAGE":[300]}', '{}', '"s"'])(
-    'returns null and never throws for %j',
-    (line) => {
-      expect(parseJournalJson(line)).toBeNull();
-    },
-  );
+  it.each(['', 'not json', '{"MESSAGE":', '[1,2]', 'null', '{"MESSAGE":42}', '{"MESSAGE":[300]}', '{}', '"s"'])('returns null and never throws for %j', (line) => {
+    expect(parseJournalJson(line)).toBeNull();
+  });
 });

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseKmsgRecord, unescapeKmsg } from '../../src/kernellog/kmsg-record.js';
 
-const fixture = (name: string): string =>
-  readFileSync(new URL(`../fixtures/kernellog/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string): string => readFileSync(new URL(`../fixtures/kernellog/${name}`, import.meta.url), 'utf8');
 
 describe('parseKmsgRecord', () => {
   it('splits PRI into facility and level and reads SEQ and USEC', () => {
@@ -48,7 +47,9 @@ describe('parseKmsgRecord', () => {
   });
 
   it('reads every record of a real /dev/kmsg dump made on this machine', () => {
-    const lines = fixture('kmsg-memcg-v1-6.18.txt').split('\n').filter((l) => l !== '');
+    const lines = fixture('kmsg-memcg-v1-6.18.txt')
+      .split('\n')
+      .filter((l) => l !== '');
     const records = lines.map(parseKmsgRecord);
     // Continuation lines (" KEY=VALUE") are the only lines that are not records.
     lines.forEach((l, i) => expect(records[i] === null).toBe(l.startsWith(' ')));

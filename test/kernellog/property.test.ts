@@ -59,7 +59,9 @@ const FRAGMENTS = [
   ':',
 ];
 
-const fragmentLine = fc.array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 6 }), fc.nat({ max: 99999 }).map(String)), { maxLength: 14 }).map((a) => a.join(''));
+const fragmentLine = fc
+  .array(fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ maxLength: 6 }), fc.nat({ max: 99999 }).map(String)), { maxLength: 14 })
+  .map((a) => a.join(''));
 const anyLine = fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }), fragmentLine);
 
 /** Edits a real line: insert, delete or replace characters, cut it, or splice in another line's tail. */
@@ -120,13 +122,19 @@ function check(lines: string[]): void {
 
 describe('property: arbitrary input', () => {
   it('never throws and never yields a kill without a kill line (random and fragment-built lines)', () => {
-    fc.assert(fc.property(fc.array(anyLine, { maxLength: 30 }), (lines) => check(lines)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.array(anyLine, { maxLength: 30 }), (lines) => check(lines)),
+      { numRuns: 2000 },
+    );
   });
 
   it('never throws and never yields a kill without a kill line (mutated real lines, mixed with real ones)', () => {
-    fc.assert(fc.property(fc.array(fc.oneof(mutatedRealLine, fc.constantFrom(...realLines)), { maxLength: 30 }), (lines) => check(lines)), {
-      numRuns: 2000,
-    });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(mutatedRealLine, fc.constantFrom(...realLines)), { maxLength: 30 }), (lines) => check(lines)),
+      {
+        numRuns: 2000,
+      },
+    );
   });
 
   it('counts as many kills in a shuffled concatenation of real kill lines as there are kill lines', () => {

@@ -1,9 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { journalLines, killsFromKmsg, runKills } from '../../src/kills/command.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { killsIn } from '../../src/kernellog/backlog.js';
+import { journaldBacklog, JOURNAL_MATCHES } from '../../src/kernellog/sources/journald.js';
+import { kmsgBacklog } from '../../src/kernellog/sources/kmsg.js';
+import type { SourceSettings } from '../../src/kernellog/sources/source.js';
+import type { LogRecord } from '../../src/kernellog/types.js';
+import { runKills, type KillsSources } from '../../src/kills/command.js';
+import { makeMemoryCgroup, realOomKill } from '../helpers/oom.js';
+import { requireRoot } from '../helpers/root.js';
+import { ensureJournald } from '../kernellog/journald-helper.js';
 import { errno, fakeKmsg, kmsgRecord } from '../kernellog/fake-kmsg.js';
+import { FAKE_KILLED, fakeSource } from '../kernellog/sources/fake-source.js';
 
 const NIX_KILLED =
   'Out of memory: Killed process 1055041 (nix-env) total-vm:5120116kB, anon-rss:5048356kB, file-rss:612kB, shmem-rss:0kB, UID:0 pgtables:10032kB oom_score_adj:200';
@@ -23,62 +32,105 @@ function fakeJournalctl(body: string): string[] {
   return [process.execPath, script];
 }
 
-async function collect(lines: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const l of lines) out.push(l);
-  return out;
+/**
+ * A journalctl that `auto` accepts (it answers the probe, `-k -b -n 1`, with one kernel entry), and that
+ * answers any other call by running `backlog` (after saving its arguments in args.json).
+ */
+function journalctlFor(backlog: string): string[] {
+  return fakeJournalctl(`
+    const args = process.argv.slice(2);
+    if (args.includes('-b')) {
+      process.stdout.write(JSON.stringify({ MESSAGE: 'Linux version 6.1', _TRANSPORT: 'kernel' }) + '\\n');
+    } else {
+      require('node:fs').writeFileSync(${JSON.stringify(path.join(dir, 'args.json'))}, JSON.stringify(args));
+      ${backlog}
+    }
+  `);
 }
 
-describe('kills: journalctl', () => {
-  it('reads a journalctl that writes a lot to stderr without blocking it', async () => {
-    // 2 MB of warnings, far beyond a pipe's 64 KiB, written with blocking write(2) as journalctl does:
-    // unless its stderr is read, it never gets to its entries.
-    const cmd = ['/bin/sh', '-c', `yes 'Journal file corrupted, ignoring file.' | head -c 2000000 >&2; printf '%s\\n' '{"MESSAGE":"one"}' '{"MESSAGE":"two"}'`, 'journalctl'];
-    expect(await collect(journalLines(cmd))).toEqual(['{"MESSAGE":"one"}', '{"MESSAGE":"two"}']);
+const kernelEntry = (message: string, cursor: string): string => JSON.stringify({ __CURSOR: cursor, _TRANSPORT: 'kernel', SYSLOG_FACILITY: '0', MESSAGE: message });
+
+/** Settings under which `auto` finds neither /dev/kmsg nor journald nor a syslog file, unless a test gives one. */
+function nothing(over: SourceSettings = {}): SourceSettings {
+  return { kmsg: { path: path.join(dir, 'no-kmsg') }, journalctl: [path.join(dir, 'no-journalctl')], syslogFiles: [path.join(dir, 'no-kern.log')], ...over };
+}
+
+async function kills(argv: string[], live: KillsSources = {}) {
+  let out = '';
+  let err = '';
+  const code = await runKills(
+    argv,
+    (s) => (out += s),
+    (s) => (err += s),
+    live,
+  );
+  return {
+    code,
+    out,
+    err,
+    json: () =>
+      out
+        .trim()
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+/** Records a backlog delivers, until the sink decides to stop it (by throwing). */
+function recorder(stopAfter = Infinity) {
+  const records: LogRecord[] = [];
+  const stop = new Error('enough');
+  return {
+    records,
+    stop,
+    sink: {
+      record(rec: LogRecord) {
+        records.push(rec);
+        if (records.length >= stopAfter) throw stop;
+      },
+      lost() {},
+      error() {},
+    },
+  };
+}
+
+function gone(pid: number): Promise<void> {
+  // kill(pid, 0) throws ESRCH once the process is gone.
+  return vi.waitFor(
+    () => {
+      expect(() => process.kill(pid, 0)).toThrow();
+    },
+    { timeout: 5000, interval: 20 },
+  );
+}
+
+describe("kills: the live log is read only through the sources' backlog mode", () => {
+  it('takes the source auto picks from the registration table, and reads its backlog once', async () => {
+    const { definition, calls } = fakeSource(['Linux version 6.1', FAKE_KILLED]);
+    const r = await kills(['--json'], { sources: [definition] });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.json().map((k) => k['pid'])).toEqual([4242]);
+    expect(calls).toEqual({ probes: 1, live: [], backlogs: 1 });
   });
 
-  it('hands lines over as journalctl prints them, and stops journalctl when the reader stops', async () => {
-    const pidFile = path.join(dir, 'pid');
-    const cmd = fakeJournalctl(`
-      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
-      process.stdout.write('{"MESSAGE":"first"}\\n');
-      setInterval(() => {}, 1000);
-    `);
-    const it = journalLines(cmd);
-    // This journalctl never exits: the first line can only come while it runs.
-    expect((await it.next()).value).toBe('{"MESSAGE":"first"}');
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'));
-    await it.return(undefined);
-    // The child was signalled; wait until it is gone (kill(pid, 0) throws ESRCH then).
-    await new Promise<void>((resolve) => {
-      const poll = () => {
-        try {
-          process.kill(pid, 0);
-          setTimeout(poll, 20);
-        } catch {
-          resolve();
-        }
-      };
-      poll();
-    });
+  it('says why there is no kernel log to read, exit code 1', async () => {
+    const r = await kills([], { settings: nothing() });
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(
+      /^oom-exporter: no kernel log to read \(cannot open .*no-kmsg: ENOENT.*; .*no-journalctl.*; cannot open .*no-kern\.log: ENOENT.*\); use --file PATH\n$/,
+    );
   });
 
-  it('a journalctl that cannot be run is an error naming why, not a crash', async () => {
-    await expect(collect(journalLines([path.join(dir, 'no-such-journalctl')]))).rejects.toThrow(/ENOENT/);
-  });
-
-  it('a failing journalctl is an error with the last line it wrote to stderr', async () => {
-    const cmd = fakeJournalctl(`process.stderr.write('first\\nNo journal files were found.\\n'); process.exitCode = 1;`);
-    await expect(collect(journalLines(cmd))).rejects.toThrow(/exited with 1: No journal files were found\.$/);
-  });
-
-  it("passes the follower's matches, without -f", async () => {
-    const cmd = fakeJournalctl(`process.stdout.write(JSON.stringify(process.argv.slice(2)) + '\\n');`);
-    const [args] = await collect(journalLines(cmd));
-    const a = JSON.parse(args!) as string[];
-    expect(a.slice(0, 4)).toEqual(['-o', 'json', '-q', '--no-pager']);
-    expect(a).toContain('_TRANSPORT=kernel');
-    expect(a).not.toContain('-f');
+  it('a syslog file when neither /dev/kmsg nor journald can be read: the whole file', async () => {
+    const file = path.join(dir, 'kern.log');
+    fs.writeFileSync(file, `Mar  9 04:00:02 host kernel: ${NIX_KILLED}\nMar  9 04:00:03 host kernel: ${NIX_KILLED.replace('1055041', '7')}`);
+    const r = await kills(['--json'], { settings: nothing({ syslogFiles: [file] }) });
+    expect(r.code).toBe(0);
+    // The last line has no newline: still read.
+    expect(r.json().map((k) => k['pid'])).toEqual([1055041, 7]);
   });
 });
 
@@ -86,22 +138,89 @@ describe('kills: /dev/kmsg backlog', () => {
   it('reads a record bigger than the first buffer (EINVAL), and the kills after it', async () => {
     const f = fakeKmsg();
     f.push(kmsgRecord(1, 'x'.repeat(40 * 1024)), kmsgRecord(2, NIX_KILLED), errno('EPIPE'), kmsgRecord(4, NIX_KILLED.replace('1055041', '7')));
-    const kills = await killsFromKmsg({ path: '/dev/null', read: f.read });
-    expect(kills.map((k) => [k.pid, k.comm, k.uptimeSeconds])).toEqual([
+    const r = await kills(['--json'], { settings: { kmsg: { path: '/dev/null', read: f.read } } });
+    expect(r.json().map((k) => [k['pid'], k['comm'], k['uptimeSeconds']])).toEqual([
       [1055041, 'nix-env', 5.002],
       [7, 'nix-env', 5.004],
     ]);
     expect(f.pending()).toBe(0);
   });
 
+  it('a gap in the ring buffer ends the report in progress: its header is not lent to the kill after it', async () => {
+    const f = fakeKmsg();
+    f.push(kmsgRecord(1, 'hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0'), errno('EPIPE'), kmsgRecord(9, NIX_KILLED));
+    const found = await killsIn(kmsgBacklog({ path: '/dev/null', read: f.read }));
+    expect(found.map((k) => [k.pid, k.invoker])).toEqual([[1055041, null]]);
+  });
+
   it('never lists a kill line a process wrote into /dev/kmsg', async () => {
     const f = fakeKmsg();
     f.push(kmsgRecord(1, NIX_KILLED, 1, 3));
-    expect(await killsFromKmsg({ path: '/dev/null', read: f.read })).toEqual([]);
+    const r = await kills(['--json'], { settings: { kmsg: { path: '/dev/null', read: f.read } } });
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('');
   });
 
   it('an unreadable /dev/kmsg is an error naming it', async () => {
-    await expect(killsFromKmsg({ path: path.join(dir, 'no-kmsg') })).rejects.toThrow(/no-kmsg.*ENOENT|ENOENT.*no-kmsg/);
+    await expect(killsIn(kmsgBacklog({ path: path.join(dir, 'no-kmsg') }))).rejects.toThrow(/no-kmsg.*ENOENT|ENOENT.*no-kmsg/);
+  });
+});
+
+describe('kills: journald backlog', () => {
+  it("when /dev/kmsg cannot be opened: every boot's entries, without -f, with the follower's matches", async () => {
+    const journalctl = journalctlFor(`process.stdout.write(${JSON.stringify(kernelEntry(NIX_KILLED, 'c1') + '\n')});`);
+    const r = await kills(['--json'], { settings: nothing({ journalctl }) });
+    expect(r.err).toBe('');
+    expect(r.json().map((k) => [k['pid'], k['comm']])).toEqual([[1055041, 'nix-env']]);
+    const args = JSON.parse(fs.readFileSync(path.join(dir, 'args.json'), 'utf8')) as string[];
+    expect(args).toEqual(['-o', 'json', '-q', '--no-pager', ...JOURNAL_MATCHES]);
+  });
+
+  it('"Missed N kernel messages" ends the report in progress', async () => {
+    const missed = JSON.stringify({ MESSAGE: 'Missed 12 kernel messages', MESSAGE_ID: 'e9bf28e6e834481bb6f48f548ad13606', _TRANSPORT: 'driver' });
+    const header = kernelEntry('hog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0', 'c1');
+    const cmd = ['/bin/sh', '-c', `printf '%s\\n' '${header}' '${missed}' '${kernelEntry(NIX_KILLED, 'c3')}'`];
+    const found = await killsIn(journaldBacklog({ command: cmd }));
+    expect(found.map((k) => [k.pid, k.invoker])).toEqual([[1055041, null]]);
+  });
+
+  it('a failing journalctl: the last line it wrote to stderr, exit code 1', async () => {
+    const journalctl = journalctlFor(`process.stderr.write('first\\nNo journal files were found.\\n'); process.exitCode = 1;`);
+    const r = await kills([], { settings: nothing({ journalctl }) });
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`oom-exporter: kills: ${process.execPath} exited with 1: No journal files were found.\n`);
+  });
+
+  it('a journalctl that cannot be run is an error naming why, not a crash', async () => {
+    await expect(killsIn(journaldBacklog({ command: [path.join(dir, 'no-such-journalctl')] }))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('reads a journalctl that writes a lot to stderr without blocking it', async () => {
+    // 2 MB of warnings, far beyond a pipe's 64 KiB, written with blocking write(2) as journalctl does:
+    // unless its stderr is read, it never gets to its entries.
+    const cmd = [
+      '/bin/sh',
+      '-c',
+      `yes 'Journal file corrupted, ignoring file.' | head -c 2000000 >&2; printf '%s\\n' '{"MESSAGE":"one"}' '{"MESSAGE":"two"}'`,
+      'journalctl',
+    ];
+    const r = recorder();
+    await journaldBacklog({ command: cmd }).read(r.sink);
+    expect(r.records.map((x) => x.message)).toEqual(['one', 'two']);
+  });
+
+  it('hands entries over as journalctl prints them, and stops journalctl when the reader stops', async () => {
+    const pidFile = path.join(dir, 'pid');
+    const cmd = fakeJournalctl(`
+      require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+      process.stdout.write('{"MESSAGE":"first"}\\n');
+      setInterval(() => {}, 1000);
+    `);
+    // This journalctl never exits: the first entry can only come while it runs. The sink stops the read there.
+    const r = recorder(1);
+    await expect(journaldBacklog({ command: cmd }).read(r.sink)).rejects.toBe(r.stop);
+    expect(r.records.map((x) => x.message)).toEqual(['first']);
+    await gone(Number(fs.readFileSync(pidFile, 'utf8')));
   });
 });
 
@@ -113,8 +232,82 @@ describe('kills --file', () => {
       'Mar  9 04:00:01 host Out of memory: Killed process 4242 (forged) total-vm:1048576kB, anon-rss:524288kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:1024kB oom_score_adj:0\n' +
         `Mar  9 04:00:02 host kernel: ${NIX_KILLED}\n`,
     );
-    let out = '';
-    expect(await runKills(['--file', file, '--json'], (s) => (out += s), () => {})).toBe(0);
-    expect(out.trim().split('\n').map((l) => (JSON.parse(l) as { pid: number }).pid)).toEqual([1055041]);
+    const r = await kills(['--file', file, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.json().map((k) => k['pid'])).toEqual([1055041]);
+  });
+
+  it('never looks at the live log', async () => {
+    const { definition, calls } = fakeSource([FAKE_KILLED]);
+    const file = path.join(dir, 'empty');
+    fs.writeFileSync(file, '');
+    expect(await kills(['--file', file], { sources: [definition] })).toMatchObject({ code: 0, out: '', err: '' });
+    expect(calls).toEqual({ probes: 0, live: [], backlogs: 0 });
+  });
+
+  it.each([
+    ['a missing file', 'missing', /^oom-exporter: kills: ENOENT: no such file or directory, open '.*missing'\n$/],
+    ['a directory', '.', /^oom-exporter: kills: EISDIR: illegal operation on a directory, read\n$/],
+  ])('%s: an error naming why, exit code 1', async (_name, file, message) => {
+    const r = await kills(['--file', path.join(dir, file)]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(message);
+  });
+});
+
+// Root makes the cgroups and reads /dev/kmsg; CI runs as root, so there this never skips.
+describe('kills on the real kernel log', () => {
+  let stopJournald: (() => Promise<void>) | null = null;
+  afterAll(async () => {
+    await stopJournald?.();
+  });
+
+  it.runIf(requireRoot())('/dev/kmsg: lists a real OOM kill with its memcg, invoker and constraint', async () => {
+    const cg = makeMemoryCgroup('oomkillscmd');
+    try {
+      const victim = await realOomKill('oom (test) 1', cg);
+      const r = await kills(['--json']);
+      expect(r.code).toBe(0);
+      const rows = r.json().filter((k) => k['pid'] === victim.pid);
+      expect(rows).toEqual([
+        expect.objectContaining({
+          killer: 'kernel',
+          comm: 'oom (test) 1',
+          memcg: cg.path,
+          oomMemcg: cg.path,
+          invoker: 'oom (test) 1',
+          constraint: 'CONSTRAINT_MEMCG',
+          uid: 0,
+        }),
+      ]);
+      expect(Object.keys(rows[0]!)).not.toContain('prefixConstraint');
+      const table = await kills([]);
+      const row = table.out.split('\n').find((l) => l.includes(` ${victim.pid}  `));
+      expect(row).toContain(cg.path);
+      expect(row).toContain(' memcg ');
+    } finally {
+      await cg.remove();
+    }
+  });
+
+  it.runIf(requireRoot())("journald, when /dev/kmsg cannot be opened: the same kill from every boot's journal", async () => {
+    stopJournald = await ensureJournald();
+    const cg = makeMemoryCgroup('oomkillsjournal');
+    try {
+      const victim = await realOomKill('oom (test) 1', cg);
+      // journald imports the kernel's records a moment after the kernel wrote them.
+      await vi.waitFor(
+        async () => {
+          const r = await kills(['--json'], { settings: { kmsg: { path: path.join(dir, 'no-kmsg') } } });
+          expect(r.err).toBe('');
+          const row = r.json().find((k) => k['pid'] === victim.pid);
+          expect(row).toMatchObject({ killer: 'kernel', memcg: cg.path, constraint: 'CONSTRAINT_MEMCG', invoker: 'oom (test) 1' });
+          expect(row?.['time']).not.toBeNull();
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+    } finally {
+      await cg.remove();
+    }
   });
 });

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { parseKills } from '../../src/kernellog/parse.js';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { killsIn } from '../../src/kernellog/backlog.js';
+import { fileBacklog } from '../../src/kernellog/sources/file.js';
 import type { OomKill } from '../../src/kernellog/types.js';
 import { escapeForTerminal, formatKillJson, formatKillsTable } from '../../src/kills/format.js';
 import { oomKill } from '../helpers/kill.js';
@@ -24,13 +25,16 @@ const KEYS = [
   'uptimeSeconds',
 ];
 
-const realKill = (): OomKill => {
-  const lines = readFileSync(new URL('../fixtures/kernellog/kmsg-memcg-v1-6.18.txt', import.meta.url), 'utf8').split('\n');
-  return parseKills(lines)[0]!;
-};
+let fixtureKill: OomKill;
+beforeAll(async () => {
+  [fixtureKill] = (await killsIn(fileBacklog(fileURLToPath(new URL('../fixtures/kernellog/kmsg-memcg-v1-6.18.txt', import.meta.url))))) as [OomKill];
+});
+/** The fixture's kill, as `kills --file` reads it; a fresh copy for each use. */
+const realKill = (): OomKill => ({ ...fixtureKill });
 
 describe('formatKillJson', () => {
-  it('prints exactly the OomKill keys in order, with the values of the kill', () => {
+  it("prints exactly the OomKill keys in order, with the values of the kill, and not the parser's prefixConstraint hint", () => {
+    expect(realKill().prefixConstraint).toBe('memcg');
     const line = formatKillJson(realKill());
     expect(line).toBe(
       '{"killer":"kernel","pid":1928,"comm":"oom (test) 1","uid":0,"constraint":"CONSTRAINT_MEMCG","memcg":"/oomprobe","oomMemcg":"/oomprobe",' +
@@ -74,9 +78,22 @@ describe('formatKillsTable', () => {
   });
 
   it('pads by display width, so wide characters keep the columns aligned', () => {
-    const table = formatKillsTable([{ ...realKill(), comm: '日本語' }, { ...realKill(), comm: 'abcdef' }]);
+    const table = formatKillsTable([
+      { ...realKill(), comm: '日本語' },
+      { ...realKill(), comm: 'abcdef' },
+    ]);
     const [, a, b] = table.split('\n');
     expect(a!.indexOf('kernel') + 3).toBe(b!.indexOf('kernel'));
+  });
+
+  it("labels the constraint from the kill line's prefix when the kernel printed no CONSTRAINT_*", () => {
+    const table = formatKillsTable([oomKill({ pid: 1, comm: 'a', prefixConstraint: 'memcg' }), oomKill({ pid: 2, comm: 'b' })]);
+    expect(
+      table
+        .split('\n')
+        .slice(1, 3)
+        .map((row) => row.split(/ {2,}/)[4]),
+    ).toEqual(['memcg', '-']);
   });
 
   it('is empty when there are no kills', () => {

@@ -3,8 +3,7 @@ import type { OomKill } from '../../src/kernellog/types.js';
 import { createKillStore } from '../../src/kills/store.js';
 import { oomKill } from '../helpers/kill.js';
 
-const kill = (over: Partial<OomKill>): OomKill =>
-  oomKill({ pid: 1, comm: 'java', uid: 0, constraint: 'CONSTRAINT_MEMCG', memcg: '/a', oomMemcg: '/a', ...over });
+const kill = (over: Partial<OomKill>): OomKill => oomKill({ pid: 1, comm: 'java', uid: 0, constraint: 'CONSTRAINT_MEMCG', memcg: '/a', oomMemcg: '/a', ...over });
 
 describe('createKillStore', () => {
   it('counts kills by killer, comm, constraint and cgroup, keeping the latest time', () => {
@@ -27,6 +26,13 @@ describe('createKillStore', () => {
     const labels = [...s.series()].map((x) => x.labels);
     expect(labels[0]).toEqual({ killer: 'systemd-oomd', comm: '', constraint: '', cgroup: '/user.slice/x.scope' });
     expect(labels).toHaveLength(3);
+  });
+
+  it("labels the constraint from the kill line's prefix when the kernel printed none, and CONSTRAINT_* over it", () => {
+    const s = createKillStore();
+    s.record(kill({ constraint: null, oomMemcg: null, prefixConstraint: 'global' }), 1);
+    s.record(kill({ pid: 2, comm: 'x', constraint: 'CONSTRAINT_CPUSET', prefixConstraint: 'global' }), 1);
+    expect([...s.series()].map((x) => x.labels.constraint)).toEqual(['global', 'cpuset']);
   });
 
   it('remembers every cgroup a kill named, for the cgroup collector', () => {

@@ -60,7 +60,10 @@ describe('parseVmstatValue', () => {
 
 describe('parsePressure', () => {
   it('returns totals in seconds', () => {
-    expect(parsePressure('some avg10=0.00 avg60=0.00 avg300=0.00 total=1500000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=250\n')).toEqual({ someSeconds: 1.5, fullSeconds: 0.00025 });
+    expect(parsePressure('some avg10=0.00 avg60=0.00 avg300=0.00 total=1500000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=250\n')).toEqual({
+      someSeconds: 1.5,
+      fullSeconds: 0.00025,
+    });
   });
   it('has no full line on kernels that print only some', () => {
     expect(parsePressure('some avg10=0.00 avg60=0.00 avg300=0.00 total=10\n').fullSeconds).toBeUndefined();

@@ -1,6 +1,20 @@
 import fs from 'node:fs';
+import nodePath from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { parseLine } from '../envelope.js';
-import type { KernelLogSource, RecordSink, SourcePosition } from './source.js';
+import type { Backlog, KernelLogSource, RecordSink, SourceDefinition } from './source.js';
+
+/** The file, its inode (a decimal string: st_ino is 64-bit and some filesystems use the high bits) and the offset after the last whole line delivered. */
+export interface FilePosition {
+  source: 'file';
+  path: string;
+  inode: string;
+  offset: number;
+}
+
+/** The syslog files `auto` tries, after --kernel-log.file. */
+export const SYSLOG_FILES: readonly string[] = ['/var/log/kern.log', '/var/log/messages', '/var/log/syslog'];
 
 export interface FileSourceOptions {
   path: string;
@@ -40,7 +54,7 @@ function errnoCode(e: unknown): string | undefined {
  * too. Only whole lines are delivered, and the position is the end of the last delivered line, so a
  * resume neither repeats nor skips one.
  */
-export function createFileSource(opts: FileSourceOptions): KernelLogSource {
+export function createFileSource(opts: FileSourceOptions): KernelLogSource<FilePosition> {
   const path = opts.path;
   let sink: RecordSink | null = null;
   let cur: OpenFile | null = null;
@@ -214,8 +228,8 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource {
     if (inode !== null) cur = open(path, 0);
   }
 
-  let finalPosition: SourcePosition | null = null;
-  function currentPosition(): SourcePosition | null {
+  let finalPosition: FilePosition | null = null;
+  function currentPosition(): FilePosition | null {
     if (cur === null) return finalPosition;
     return { source: 'file', path, inode: cur.inode, offset: cur.offset - cur.tail.length };
   }
@@ -245,3 +259,87 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource {
     },
   };
 }
+
+export interface FileBacklogOptions {
+  /** Wall clock in ms: lines without a year (RFC 3164, dmesg -T) take this one's (see parseLine). */
+  nowMs?: number;
+}
+
+/**
+ * A whole file read once, line by line as a stream, in any envelope parseLine knows: a path (a regular
+ * file, a FIFO, /dev/stdin) or a stream already open (standard input). An open error (ENOENT, EACCES)
+ * rejects before any line is read.
+ */
+export function fileBacklog(input: string | Readable, opts: FileBacklogOptions = {}): Backlog {
+  return {
+    userspaceKillers: true,
+    async read(sink) {
+      let stream: Readable;
+      if (typeof input === 'string') {
+        const s = fs.createReadStream(input);
+        await new Promise<void>((resolve, reject) => s.once('ready', () => resolve()).once('error', reject));
+        stream = s;
+      } else {
+        stream = input;
+      }
+      const nowMs = opts.nowMs ?? Date.now();
+      const lines = createInterface({ input: stream, crlfDelay: Infinity });
+      try {
+        for await (const line of lines) {
+          const rec = parseLine(line, nowMs);
+          if (rec !== null) sink.record(rec, false);
+        }
+      } finally {
+        lines.close();
+        // A path opened here is closed here, also when the sink threw; a stream handed in is the caller's.
+        if (typeof input === 'string') stream.destroy();
+      }
+    },
+  };
+}
+
+function fileProblem(path: string): string | null {
+  try {
+    const fd = fs.openSync(path, 'r');
+    try {
+      if (!fs.fstatSync(fd).isFile()) return `${path} is not a regular file`;
+    } finally {
+      fs.closeSync(fd);
+    }
+    return null;
+  } catch (e) {
+    return `cannot open ${path}: ${(e as Error).message}`;
+  }
+}
+
+export const fileSource: SourceDefinition<FilePosition> = {
+  name: 'file',
+  readsFile: true,
+  async probe(settings) {
+    const syslog = settings.syslogFiles ?? SYSLOG_FILES;
+    const files = settings.file !== undefined ? [settings.file, ...syslog] : syslog;
+    const reasons: string[] = [];
+    for (const f of files) {
+      const problem = fileProblem(f);
+      if (problem === null) return { usable: true, file: f, reasons };
+      reasons.push(problem);
+    }
+    return { usable: false, reasons };
+  },
+  live(settings, resume) {
+    if (settings.file === undefined) return null;
+    return createFileSource({ path: settings.file, from: resume === undefined ? undefined : { inode: resume.inode, offset: resume.offset } });
+  },
+  backlog: (settings) => (settings.file === undefined ? null : fileBacklog(settings.file)),
+  parsePosition(saved) {
+    const { path, inode, offset } = saved;
+    if (typeof path !== 'string' || path === '') return null;
+    if (typeof inode !== 'string' || !/^\d+$/.test(inode)) return null;
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return null;
+    return { source: 'file', path, inode, offset };
+  },
+  mismatch(saved, settings) {
+    if (settings.file === undefined || nodePath.resolve(saved.path) === nodePath.resolve(settings.file)) return null;
+    return `is for ${saved.path}, now following ${settings.file}`;
+  },
+};

@@ -1,6 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { MISSED_MESSAGE_ID, parseJournalJson } from '../journal-record.js';
-import type { KernelLogSource, RecordSink, SourcePosition } from './source.js';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { MISSED_MESSAGE_ID, parseJournalJson, type JournalEntry } from '../journal-record.js';
+import type { LogRecord } from '../types.js';
+import type { Backlog, KernelLogSource, RecordSink, SourceDefinition } from './source.js';
+
+/** The cursor of the last entry delivered. */
+export interface JournaldPosition {
+  source: 'journald';
+  cursor: string;
+}
 
 export interface JournaldSourceOptions {
   /** The program and any leading arguments; ours follow. Tests put a fake journalctl here. */
@@ -31,12 +38,71 @@ const STDERR_KEEP = 4096;
 // only be the field itself.
 const KERNEL_TRANSPORT = '"_TRANSPORT":"kernel"';
 
+/** journalctl's output format and quiet flags, before the caller's own arguments and the matches. */
+const OUTPUT_ARGS = ['-o', 'json', '-q', '--no-pager'] as const;
+
+interface JournalctlRun {
+  child: ChildProcess;
+  program: string;
+  /** The last STDERR_KEEP characters journalctl wrote to stderr. */
+  stderr(): string;
+  /** Output after the last newline (nothing, once journalctl ended normally). */
+  rest(): string;
+}
+
+/**
+ * Spawns journalctl with `args` after the command's own leading arguments, and hands each line of its
+ * stdout to onLine as it comes. Its stderr is read all along, else a chatty journalctl blocks on a full
+ * pipe; the last of it says why when it fails. The caller listens for 'error' and 'close'.
+ */
+function runJournalctl(command: readonly string[], args: readonly string[], onLine: (line: string) => void): JournalctlRun {
+  const program = command[0] ?? 'journalctl';
+  let pending = '';
+  let stderr = '';
+  const child = spawn(program, [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    pending += chunk;
+    let nl = pending.indexOf('\n');
+    if (nl === -1) return;
+    let start = 0;
+    while (nl !== -1) {
+      const line = pending.slice(start, nl);
+      start = nl + 1;
+      onLine(line);
+      nl = pending.indexOf('\n', start);
+    }
+    pending = pending.slice(start);
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_KEEP);
+  });
+  return { child, program, stderr: () => stderr, rest: () => pending };
+}
+
+/** The last line journalctl wrote to stderr, or ''. */
+function lastLine(stderr: string): string {
+  return stderr.trim().split('\n').pop() ?? '';
+}
+
+/**
+ * The record of an entry. A process may write "earlyoom: sending SIGKILL ..." into /dev/kmsg: journald
+ * files it under _TRANSPORT=kernel with SYSLOG_IDENTIFIER=earlyoom. The real killers log to journald
+ * directly, so a userspace record that came through the kernel's log is nobody's report.
+ */
+function recordOf(entry: JournalEntry, line: string): LogRecord {
+  const rec = entry.record;
+  if (!rec.fromKernel && rec.identifier !== null && line.includes(KERNEL_TRANSPORT)) return { ...rec, identifier: null };
+  return rec;
+}
+
 /**
  * Follows `journalctl -f -o json` as a child process. journalctl is restarted with backoff whenever it
  * exits, resuming after the last cursor it printed, so nothing is skipped or repeated across restarts;
  * up() is false while it is not running.
  */
-export interface JournaldSource extends KernelLogSource {
+export interface JournaldSource extends KernelLogSource<JournaldPosition> {
   /** The pid of the running journalctl, if one runs. */
   pid(): number | undefined;
 }
@@ -80,42 +146,24 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
   function spawnJournalctl(): void {
     restartTimer = null;
     if (stopped) return;
-    const program = command[0] ?? 'journalctl';
-    const args = [...command.slice(1), '-f', '-o', 'json', '-q', '--no-pager', ...startArgs(), ...JOURNAL_MATCHES];
     const usedCursor = cursor;
+    const args = ['-f', ...OUTPUT_ARGS, ...startArgs(), ...JOURNAL_MATCHES];
     fromStart = cursor === null;
     firstRun = false;
     const spawnedAt = now();
-    let pending = '';
-    let stderr = '';
     let lines = 0;
     let done = false;
     let resolveExited!: () => void;
     exited = new Promise((r) => (resolveExited = r));
 
-    const c = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = runJournalctl(command, args, (line) => {
+      lines++;
+      handleLine(line);
+    });
+    const c = run.child;
     child = c;
     c.on('spawn', () => {
       if (!done) running = true;
-    });
-    c.stdout!.setEncoding('utf8');
-    c.stdout!.on('data', (chunk: string) => {
-      pending += chunk;
-      let nl = pending.indexOf('\n');
-      if (nl === -1) return;
-      let start = 0;
-      while (nl !== -1) {
-        const line = pending.slice(start, nl);
-        start = nl + 1;
-        lines++;
-        handleLine(line);
-        nl = pending.indexOf('\n', start);
-      }
-      pending = pending.slice(start);
-    });
-    c.stderr!.setEncoding('utf8');
-    c.stderr!.on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-STDERR_KEEP);
     });
 
     const finish = (why: string): void => {
@@ -125,7 +173,8 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
       if (child === c) child = null;
       resolveExited();
       if (stopped) return;
-      const detail = stderr.trim().split('\n').pop() ?? '';
+      const stderr = run.stderr();
+      const detail = lastLine(stderr);
       // A cursor journalctl cannot seek to (journal files vacuumed, or a corrupt state) fails at once,
       // every time: fall back to "since we started" (past what this run delivered) rather than restart forever.
       if (usedCursor !== null && lines === 0 && /cursor/i.test(stderr)) {
@@ -167,12 +216,7 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
       if (!replay) sink.lost(entry.missedKernelMessages);
       return;
     }
-    let rec = entry.record;
-    // A process may write "earlyoom: sending SIGKILL ..." into /dev/kmsg: journald files it under
-    // _TRANSPORT=kernel with SYSLOG_IDENTIFIER=earlyoom. The real killers log to journald directly, so
-    // a userspace record that came through the kernel's log is nobody's report.
-    if (!rec.fromKernel && rec.identifier !== null && line.includes(KERNEL_TRANSPORT)) rec = { ...rec, identifier: null };
-    sink.record(rec, replay);
+    sink.record(recordOf(entry, line), replay);
   }
 
   /** Whether this run already delivered the entry received at `usec` with this cursor. */
@@ -193,7 +237,7 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     drain() {},
     up: () => running,
     pid: () => (running ? child?.pid : undefined),
-    position(): SourcePosition | null {
+    position(): JournaldPosition | null {
       return cursor === null ? null : { source: 'journald', cursor };
     },
     async stop() {
@@ -212,3 +256,99 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     },
   };
 }
+
+export interface JournaldBacklogOptions {
+  /** The program and any leading arguments; ours follow. */
+  command?: readonly string[] | undefined;
+}
+
+/**
+ * Every boot's kernel records and userspace killers' reports in the journal, read once: journalctl
+ * without -f, its entries handed over as it prints them (a journal can be large: nothing is collected).
+ * A journalctl that cannot be run (ENOENT) or exits with an error rejects, with the last line of its
+ * stderr; a sink that throws stops journalctl, which must not outlive the read.
+ */
+export function journaldBacklog(opts: JournaldBacklogOptions = {}): Backlog {
+  const command = opts.command ?? JOURNALCTL;
+  return {
+    userspaceKillers: true,
+    read(sink) {
+      return new Promise<void>((resolve, reject) => {
+        let failure: Error | null = null;
+        const deliver = (line: string): void => {
+          if (failure !== null) return;
+          try {
+            const entry = parseJournalJson(line);
+            if (entry === null) return;
+            if (entry.missedKernelMessages !== null) sink.lost(entry.missedKernelMessages);
+            else sink.record(recordOf(entry, line), false);
+          } catch (e) {
+            failure = e instanceof Error ? e : new Error(String(e));
+            run.child.kill();
+          }
+        };
+        const run = runJournalctl(command, [...OUTPUT_ARGS, ...JOURNAL_MATCHES], deliver);
+        let settled = false;
+        // 'error' alone when journalctl never ran; also for a failed kill() of one that runs, which 'close' settles.
+        run.child.once('error', (e) => {
+          if (run.child.pid !== undefined || settled) return;
+          settled = true;
+          reject(e);
+        });
+        // 'close' rather than 'exit': stdout has been read to its end by then, so no line is left behind.
+        run.child.once('close', (code, signal) => {
+          if (settled) return;
+          settled = true;
+          if (run.rest() !== '') deliver(run.rest());
+          if (failure !== null) return reject(failure);
+          if (code === 0) return resolve();
+          const detail = lastLine(run.stderr());
+          const why = signal !== null ? `was killed by ${signal}` : `exited with ${code}`;
+          reject(new Error(`${run.program} ${why}${detail ? `: ${detail}` : ''}`));
+        });
+      });
+    },
+  };
+}
+
+/**
+ * null when journalctl shows kernel records of this boot. Its exit code alone proves nothing: with no
+ * journald running it prints nothing and exits 0.
+ */
+function journalProblem(command: readonly string[]): Promise<string | null> {
+  const program = command[0] ?? 'journalctl';
+  const args = [...command.slice(1), '-k', '-b', '-n', '1', ...OUTPUT_ARGS];
+  return new Promise((resolve) => {
+    execFile(program, args, { timeout: 5000, maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) {
+        const detail = String(stderr).trim().split('\n').pop() || err.message;
+        resolve(`${program} failed: ${detail}`);
+      } else if (!String(stdout).trimStart().startsWith('{')) {
+        resolve(`${program} shows no kernel records of this boot (is systemd-journald running?)`);
+      } else {
+        resolve(null);
+      }
+    });
+  });
+}
+
+export const journaldSource: SourceDefinition<JournaldPosition> = {
+  name: 'journald',
+  readsFile: false,
+  async probe(settings) {
+    const problem = await journalProblem(settings.journalctl ?? JOURNALCTL);
+    return problem === null ? { usable: true } : { usable: false, reasons: [problem] };
+  },
+  live: (settings, resume) =>
+    createJournaldSource({
+      ...(settings.journalctl ? { command: settings.journalctl } : {}),
+      ...(settings.journaldBackoff ? { backoff: settings.journaldBackoff } : {}),
+      afterCursor: resume?.cursor,
+    }),
+  backlog: (settings) => journaldBacklog({ command: settings.journalctl }),
+  parsePosition(saved) {
+    const cursor = saved['cursor'];
+    return typeof cursor === 'string' && cursor !== '' && !cursor.includes('\n') ? { source: 'journald', cursor } : null;
+  },
+  mismatch: () => null,
+};

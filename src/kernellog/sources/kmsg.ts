@@ -1,10 +1,15 @@
 import fs from 'node:fs';
 import { parseKmsgRecord } from '../kmsg-record.js';
 import type { LogRecord } from '../types.js';
-import type { KernelLogSource, RecordSink, SourcePosition } from './source.js';
+import type { Backlog, KernelLogSource, KmsgReadFn, RecordSink, SourceDefinition } from './source.js';
 
-/** read(2) on the open fd into buf from offset 0; returns the byte count or throws an errno error. */
-export type KmsgReadFn = (fd: number, buf: Buffer) => number;
+export type { KmsgReadFn } from './source.js';
+
+/** The sequence number of the last record delivered. */
+export interface KmsgPosition {
+  source: 'kmsg';
+  seq: number;
+}
 
 export interface KmsgSourceOptions {
   path?: string;
@@ -15,6 +20,12 @@ export interface KmsgSourceOptions {
    */
   afterSeq?: number | undefined;
 }
+
+/**
+ * How the ring buffer already there is taken: `follow` reads it as context (or, resuming, as what the
+ * previous run counted) and counts only what comes after; `backlog` counts all of it, once.
+ */
+type KmsgMode = 'follow' | 'backlog';
 
 export const KMSG_PATH = '/dev/kmsg';
 
@@ -41,7 +52,11 @@ function errnoCode(e: unknown): string | undefined {
  * "<3>") are delivered with fromKernel=false, so they count as records read, and
  * `userspaceKillers: false` tells the follower never to give them to the parser.
  */
-export function createKmsgSource(opts: KmsgSourceOptions = {}): KernelLogSource {
+export function createKmsgSource(opts: KmsgSourceOptions = {}): KernelLogSource<KmsgPosition> {
+  return kmsgReader(opts, 'follow');
+}
+
+function kmsgReader(opts: KmsgSourceOptions, mode: KmsgMode): KernelLogSource<KmsgPosition> {
   const path = opts.path ?? KMSG_PATH;
   const read = opts.read ?? defaultRead;
   let fd: number | null = null;
@@ -52,7 +67,7 @@ export function createKmsgSource(opts: KmsgSourceOptions = {}): KernelLogSource 
   let lastSeq: number | null = opts.afterSeq ?? null;
   // While true, records are context only: the whole backlog when starting at the end; when resuming,
   // the records up to the saved sequence number, which the previous run already counted.
-  let replaying = true;
+  let replaying = mode === 'follow';
   const resuming = opts.afterSeq !== undefined;
 
   function handle(raw: string): void {
@@ -142,7 +157,7 @@ export function createKmsgSource(opts: KmsgSourceOptions = {}): KernelLogSource 
     },
     drain: drainNow,
     up: () => fd !== null && !failed,
-    position(): SourcePosition | null {
+    position(): KmsgPosition | null {
       return lastSeq === null ? null : { source: 'kmsg', seq: lastSeq };
     },
     async stop() {
@@ -153,3 +168,62 @@ export function createKmsgSource(opts: KmsgSourceOptions = {}): KernelLogSource 
     },
   };
 }
+
+/**
+ * The whole ring buffer, read once through the follower's own reader (non-blocking, growing its buffer
+ * for a record too big, skipping over records overwritten meanwhile): every record counts, and a gap in
+ * the sequence numbers is a loss.
+ */
+export function kmsgBacklog(opts: Omit<KmsgSourceOptions, 'afterSeq'> = {}): Backlog {
+  return {
+    userspaceKillers: false,
+    async read(sink) {
+      const failures: Error[] = [];
+      const reader = kmsgReader(opts, 'backlog');
+      try {
+        // A fresh open starts at the oldest record: start() reads up to EAGAIN, that is all there is now.
+        reader.start({
+          record: (rec, replay) => sink.record(rec, replay),
+          lost: (n) => sink.lost(n),
+          error: (e) => failures.push(e),
+        });
+      } finally {
+        await reader.stop();
+      }
+      // Every error of the kmsg reader ends its reading (the fd is closed): the first one says why.
+      const [failure] = failures;
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
+/** null when /dev/kmsg can be opened; opening is the test, since dmesg_restrict refuses it to root-less readers. */
+function kmsgProblem(path: string): string | null {
+  try {
+    fs.closeSync(fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK));
+    return null;
+  } catch (e) {
+    return `cannot open ${path}: ${(e as Error).message}`;
+  }
+}
+
+const kmsgSettings = (s: { kmsg?: { path?: string; read?: KmsgReadFn } }): Omit<KmsgSourceOptions, 'afterSeq'> => ({
+  ...(s.kmsg?.path !== undefined ? { path: s.kmsg.path } : {}),
+  ...(s.kmsg?.read !== undefined ? { read: s.kmsg.read } : {}),
+});
+
+export const kmsgSource: SourceDefinition<KmsgPosition> = {
+  name: 'kmsg',
+  readsFile: false,
+  async probe(settings) {
+    const problem = kmsgProblem(settings.kmsg?.path ?? KMSG_PATH);
+    return problem === null ? { usable: true } : { usable: false, reasons: [problem] };
+  },
+  live: (settings, resume) => createKmsgSource({ ...kmsgSettings(settings), afterSeq: resume?.seq }),
+  backlog: (settings) => kmsgBacklog(kmsgSettings(settings)),
+  parsePosition(saved) {
+    const seq = saved['seq'];
+    return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 0 ? { source: 'kmsg', seq } : null;
+  },
+  mismatch: () => null,
+};

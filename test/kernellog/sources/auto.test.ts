@@ -21,7 +21,7 @@ function fakeJournalctl(out: string, code: number, err = ''): string[] {
 describe('source selection', () => {
   it('takes an explicit source as asked, without checks', async () => {
     for (const requested of ['kmsg', 'journald', 'none'] as const) {
-      expect(await chooseSource({ requested, kmsgPath: '/nonexistent' })).toEqual({ source: requested, file: null, rejected: [] });
+      expect(await chooseSource({ requested, kmsg: { path: '/nonexistent' } })).toEqual({ source: requested, file: null, rejected: [] });
     }
     expect(await chooseSource({ requested: 'file', file: '/var/log/x' })).toEqual({ source: 'file', file: '/var/log/x', rejected: [] });
   });
@@ -33,7 +33,7 @@ describe('source selection', () => {
   it('auto: journald when kmsg cannot be opened and journalctl shows kernel records', async () => {
     const choice = await chooseSource({
       requested: 'auto',
-      kmsgPath: path.join(dir, 'kmsg'),
+      kmsg: { path: path.join(dir, 'kmsg') },
       journalctl: fakeJournalctl('{"MESSAGE":"x"}', 0),
     });
     expect(choice.source).toBe('journald');
@@ -45,7 +45,7 @@ describe('source selection', () => {
     fs.writeFileSync(syslog, '');
     const choice = await chooseSource({
       requested: 'auto',
-      kmsgPath: path.join(dir, 'kmsg'),
+      kmsg: { path: path.join(dir, 'kmsg') },
       // With no journald, journalctl prints nothing and exits 0: that is not "works".
       journalctl: fakeJournalctl('', 0),
       syslogFiles: [path.join(dir, 'kern.log'), dir, syslog],
@@ -65,7 +65,13 @@ describe('source selection', () => {
     const other = path.join(dir, 'other.log');
     fs.writeFileSync(mine, '');
     fs.writeFileSync(other, '');
-    const choice = await chooseSource({ requested: 'auto', file: mine, kmsgPath: path.join(dir, 'kmsg'), journalctl: fakeJournalctl('', 1, 'Failed'), syslogFiles: [other] });
+    const choice = await chooseSource({
+      requested: 'auto',
+      file: mine,
+      kmsg: { path: path.join(dir, 'kmsg') },
+      journalctl: fakeJournalctl('', 1, 'Failed'),
+      syslogFiles: [other],
+    });
     expect(choice).toMatchObject({ source: 'file', file: mine });
     expect(choice.rejected[1]).toEqual({ source: 'journald', reason: expect.stringMatching(/failed: Failed$/) });
   });
@@ -73,7 +79,7 @@ describe('source selection', () => {
   it('auto: none when nothing can be read', async () => {
     const choice = await chooseSource({
       requested: 'auto',
-      kmsgPath: path.join(dir, 'kmsg'),
+      kmsg: { path: path.join(dir, 'kmsg') },
       journalctl: [path.join(dir, 'no-journalctl')],
       syslogFiles: [path.join(dir, 'kern.log')],
     });

@@ -93,14 +93,24 @@ describe('journald source, fake journalctl', () => {
     expect(c.lost()).toBe(5);
     expect(c.replayed).toEqual([]);
     expect(c.live.every((r) => r.fromKernel)).toBe(true);
-    expect(c.errors).toEqual([{ message: expect.stringMatching(/journalctl exited with code 1: Failed to iterate through journal: Bad message; restarting in 100 ms/), upThen: false }]);
+    expect(c.errors).toEqual([
+      { message: expect.stringMatching(/journalctl exited with code 1: Failed to iterate through journal: Bad message; restarting in 100 ms/), upThen: false },
+    ]);
     await vi.waitFor(() => expect(src.up()).toBe(true), { timeout: 10_000, interval: 20 });
     expect(src.position()).toEqual({ source: 'journald', cursor: 'c4' });
 
     const first = args(0);
     expect(first.slice(0, 7)).toEqual(['-f', '-o', 'json', '-q', '--no-pager', '-n', '1']);
     expect(first.slice(7)).toEqual([...JOURNAL_MATCHES]);
-    expect(JOURNAL_MATCHES).toEqual(['_TRANSPORT=kernel', '+', 'MESSAGE_ID=e9bf28e6e834481bb6f48f548ad13606', '+', 'SYSLOG_IDENTIFIER=earlyoom', '+', 'SYSLOG_IDENTIFIER=systemd-oomd']);
+    expect(JOURNAL_MATCHES).toEqual([
+      '_TRANSPORT=kernel',
+      '+',
+      'MESSAGE_ID=e9bf28e6e834481bb6f48f548ad13606',
+      '+',
+      'SYSLOG_IDENTIFIER=earlyoom',
+      '+',
+      'SYSLOG_IDENTIFIER=systemd-oomd',
+    ]);
     const second = args(1);
     expect(second).toContain('--no-tail');
     expect(second).toContain('--after-cursor=c3');

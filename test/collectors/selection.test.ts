@@ -1,11 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import type { ProcessSample } from '../src/procfs/processes.js';
-import { selectProcesses, type SelectionOptions } from '../src/selection.js';
+import type { ProcessSample } from '../../src/procfs/processes.js';
+import { selectProcesses, type SelectionOptions } from '../../src/collectors/selection.js';
 
 const proc = (pid: number, comm: string, rssMiB: number, score: number, cmdline?: string): ProcessSample => ({
-  pid, comm, cgroup: '', cmdline, rssBytes: rssMiB * 2 ** 20, swapBytes: 0, oomScore: score, oomScoreAdj: 0,
+  pid,
+  comm,
+  cgroup: '',
+  cmdline,
+  rssBytes: rssMiB * 2 ** 20,
+  swapBytes: 0,
+  oomScore: score,
+  oomScoreAdj: 0,
 });
-const all = [proc(1, 'systemd', 10, 0), proc(2, 'python3', 500, 600, 'python3 app.py'), proc(3, 'java', 2000, 900, 'java -jar x.jar'), proc(4, 'bash', 5, 3), proc(5, 'python3', 100, 600)];
+const all = [
+  proc(1, 'systemd', 10, 0),
+  proc(2, 'python3', 500, 600, 'python3 app.py'),
+  proc(3, 'java', 2000, 900, 'java -jar x.jar'),
+  proc(4, 'bash', 5, 3),
+  proc(5, 'python3', 100, 600),
+];
 const base: SelectionOptions = { include: undefined, exclude: undefined, match: 'comm', minRssBytes: 0, topN: undefined };
 const pids = (o: Partial<SelectionOptions>) => selectProcesses(all, { ...base, ...o }).map((p) => p.pid);
 

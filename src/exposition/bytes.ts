@@ -1,8 +1,6 @@
 /**
- * Prometheus text exposition for the per-process families, rendered by hand. prom-client's
- * Gauge.set() hashes a label object per call and its serializer escapes every label of every line on
- * every scrape: ~100 ms for 10,000 processes × 4 families on the benchmark machine, a third of a scrape.
- * Here each process's label string is escaped once and reused across families and scrapes.
+ * The bytes of the Prometheus text exposition format (0.0.4): escaping, number formatting and the
+ * growable buffer a scrape body is written into. metrics.ts builds families and samples on top.
  */
 
 /** Label values escape backslash, double quote and newline; nothing else (exposition format 0.0.4). */
@@ -20,10 +18,6 @@ export function formatValue(v: number): string {
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   return String(v);
-}
-
-export function familyHeader(name: string, help: string, type: 'gauge' | 'counter'): string {
-  return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
 }
 
 /**

@@ -5,29 +5,29 @@ import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { parseConfig } from '../src/config.js';
-import { createLogger } from '../src/log.js';
-import { COLLECTOR_FLAGS, createCollection } from '../src/registry.js';
-import { acceptsGzip, buildServer } from '../src/server.js';
-import { createKillStore } from '../src/kills/store.js';
-import type { CollectorDefinition } from '../src/collectors/types.js';
-import { one, parseMetrics } from './helpers/metrics.js';
+import type { NamedCollector } from '../../src/collectors/index.js';
+import { parseConfig } from '../../src/config.js';
+import { buildExporter, type Exporter } from '../../src/exporter.js';
+import { acceptsGzip } from '../../src/web/encoding.js';
+import { gauge } from '../../src/exposition/metrics.js';
+import { one, parseMetrics } from '../helpers/metrics.js';
 
-const FIXTURE = fileURLToPath(new URL('./fixtures/proc', import.meta.url));
-const quiet = createLogger('error', 'logfmt', () => {});
+const FIXTURE = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
 
-async function build(extra: CollectorDefinition[] = [], args: string[] = [], procfs = FIXTURE): Promise<FastifyInstance> {
-  const config = parseConfig([`--path.procfs=${procfs}`, '--kernel-log.source=none', ...args], COLLECTOR_FLAGS);
-  const collection = await createCollection({ config, log: quiet, kills: createKillStore(), extra });
-  const app = buildServer({ config, collection, log: quiet });
-  app.addHook('onClose', () => collection.close());
-  return app;
+/** The exporter as the composition root builds it, on the fixture /proc, not listening: inject() only. */
+async function build(extra: NamedCollector[] = [], args: string[] = [], procfs = FIXTURE): Promise<FastifyInstance> {
+  const config = parseConfig([`--path.procfs=${procfs}`, '--kernel-log.source=none', '--log.level=error', ...args]);
+  exporter = await buildExporter(config, { stdout: async () => {}, stderr: () => {}, logLine: () => {}, extraCollectors: extra });
+  return exporter.app;
 }
 
 let app: FastifyInstance | undefined;
+let exporter: Exporter | undefined;
 let tmp: string | undefined;
 afterEach(async () => {
-  await app?.close();
+  // The whole exporter, in reverse order of building: the app first.
+  await exporter?.close();
+  exporter = undefined;
   app = undefined;
   if (tmp) rmSync(tmp, { recursive: true, force: true });
   tmp = undefined;
@@ -40,7 +40,7 @@ function copyFixture(): string {
   return tmp;
 }
 
-describe('HTTP server', () => {
+describe('the web app, as the composition root builds it', () => {
   it('serves gzip when the scraper asks, plain text otherwise', async () => {
     app = await build();
     const gz = await app.inject({ url: '/metrics', headers: { 'accept-encoding': 'gzip' } });
@@ -64,15 +64,13 @@ describe('HTTP server', () => {
   });
 
   it('answers 200 when one collector throws, with its success at 0 and the others intact', async () => {
-    const broken: CollectorDefinition = {
+    const broken: NamedCollector = {
       name: 'broken',
-      defaultEnabled: true,
-      help: 'always fails',
-      create: () => ({
+      collector: {
         collect() {
           throw new Error('boom');
         },
-      }),
+      },
     };
     app = await build([broken]);
     const res = await app.inject({ url: '/metrics' });
@@ -95,16 +93,15 @@ describe('HTTP server', () => {
   });
 
   it('drops what a failing collector wrote into the body before it threw', async () => {
-    const halfway: CollectorDefinition = {
+    const half = gauge('oom_half', 'written, then taken back');
+    const halfway: NamedCollector = {
       name: 'halfway',
-      defaultEnabled: true,
-      help: 'writes, then fails',
-      create: () => ({
-        collect(scrape) {
-          scrape.out.string('# TYPE oom_half gauge\noom_half 1\n');
+      collector: {
+        collect(_scrape, out) {
+          out.single(half, 1);
           throw new Error('boom');
         },
-      }),
+      },
     };
     app = await build([halfway]);
     const body = (await app.inject({ url: '/metrics' })).body;
@@ -116,16 +113,14 @@ describe('HTTP server', () => {
     let calls = 0;
     let release: () => void = () => {};
     const gate = new Promise<void>((r) => (release = r));
-    const counting: CollectorDefinition = {
+    const counting: NamedCollector = {
       name: 'counting',
-      defaultEnabled: true,
-      help: 'counts collections',
-      create: () => ({
+      collector: {
         async collect() {
           calls++;
           await gate;
         },
-      }),
+      },
     };
     app = await build([counting]);
     const a = app.inject({ url: '/metrics' });
@@ -142,7 +137,7 @@ describe('HTTP server', () => {
   it('serves the Node runtime metrics unless --web.disable-exporter-metrics', async () => {
     app = await build();
     expect((await app.inject({ url: '/metrics' })).body).toContain('nodejs_heap_size_total_bytes');
-    await app.close();
+    await exporter?.close();
     app = await build([], ['--web.disable-exporter-metrics']);
     expect((await app.inject({ url: '/metrics' })).body).not.toContain('nodejs_');
   });
@@ -150,7 +145,12 @@ describe('HTTP server', () => {
   it('keeps the top N by oom_score', async () => {
     app = await build([], ['--process.top-n=2']);
     const s = parseMetrics((await app.inject({ url: '/metrics' })).body);
-    expect(s.filter((x) => x.name === 'oom_process_score').map((x) => x.labels.pid).sort()).toEqual(['107', '108']);
+    expect(
+      s
+        .filter((x) => x.name === 'oom_process_score')
+        .map((x) => x.labels.pid)
+        .sort(),
+    ).toEqual(['107', '108']);
     expect(one(s, 'oom_processes_exported')).toBe(2);
     expect(one(s, 'oom_processes_visible')).toBe(8);
   });

@@ -1,0 +1,203 @@
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { ProcessSelection, Scrape } from './collectors/collector.js';
+import type { NamedCollector } from './collectors/index.js';
+import { selectProcesses, type SelectionOptions } from './collectors/selection.js';
+import { ByteWriter } from './exposition/bytes.js';
+import { gauge, MetricWriter } from './exposition/metrics.js';
+import type { Logger } from './log.js';
+import type { Pause, ProcessScanner } from './procfs/processes.js';
+
+const gzipAsync = promisify(gzip);
+
+/** The exposition format every body is in. */
+export const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const DURATION = gauge('oom_scrape_collector_duration_seconds', 'How long each collector took in the last scrape.', ['collector']);
+const SUCCESS = gauge('oom_scrape_collector_success', '1 when the collector succeeded in the last scrape, 0 when it failed.', ['collector']);
+const BUILD_INFO = gauge('oom_exporter_build_info', 'Always 1; labelled with the exporter version and the Node.js version it runs on.', ['version', 'nodejs']);
+
+/**
+ * One caller's hold on the body of a collection. The identity body and its gzip are made at most once
+ * per collection, however many requests share it, and served without a copy: the body is the pooled
+ * buffer it was written into, valid until release().
+ */
+export interface ScrapeBody {
+  readonly body: Buffer;
+  /** The body gzipped: compressed once per collection (off the event loop, in libuv's pool), on first ask. */
+  gzip(): Promise<Buffer>;
+  /** Call once the response is sent or dropped; the buffer then serves a later collection. */
+  release(): void;
+}
+
+export interface Collection {
+  /**
+   * The body of one collection. A call while a collection runs joins it (one pass over /proc however
+   * many scrapers ask at once); a call after it finished starts a fresh one.
+   */
+  scrape(): Promise<ScrapeBody>;
+  /** Runs at the start of each collection, before any collector (drain the kernel log, refresh Docker names). */
+  beforeScrape(hook: () => void): void;
+  /** Runs once a collection's body is complete: what it shows has been collected (the follower's commit point). */
+  afterScrape(hook: () => void): void;
+  /** Waits for a collection in flight; scrape() fails from now on. */
+  close(): Promise<void>;
+}
+
+export interface CollectionOptions {
+  collectors: readonly NamedCollector[];
+  scanner: ProcessScanner;
+  selection: SelectionOptions;
+  log: Logger;
+  version: string;
+  /** Serve the exporter's own Node runtime metrics (prom-client's default metrics). */
+  runtimeMetrics: boolean;
+  /**
+   * The longest the collection keeps the event loop before giving it back, so /healthz, the landing
+   * page and requests that join this collection are answered while a pass over 10,000 processes runs.
+   */
+  sliceMs?: number;
+}
+
+/** Ten milliseconds: probes and joiners wait at most about that; yielding costs a few µs each time. */
+export const DEFAULT_SLICE_MS = 10;
+
+interface Shared {
+  out: ByteWriter;
+  body: Buffer;
+  /** Requests (and a gzip in progress) still using `out`. */
+  holders: number;
+  gzipped: Promise<Buffer> | undefined;
+}
+
+/** A pause that yields once `sliceMs` of the event loop have been used since the last yield. */
+function slicer(sliceMs: number): Pause {
+  let start = performance.now();
+  return {
+    due: () => performance.now() - start >= sliceMs,
+    wait: () =>
+      new Promise<void>((resolve) =>
+        setImmediate(() => {
+          start = performance.now();
+          resolve();
+        }),
+      ),
+  };
+}
+
+export function createCollection(opts: CollectionOptions): Collection {
+  const { collectors, scanner, selection, log } = opts;
+  const sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS;
+  const runtime = opts.runtimeMetrics ? new Registry() : null;
+  if (runtime !== null) collectDefaultMetrics({ register: runtime });
+  const buildInfo = { version: opts.version, nodejs: process.version };
+  const before: (() => void)[] = [];
+  const after: (() => void)[] = [];
+
+  // Bodies are written into pooled buffers: two cover one collection being served while the next is
+  // written. A buffer goes back once every request sharing it has been sent.
+  const pool: ByteWriter[] = [];
+  const POOL_MAX = 2;
+
+  function hold(shared: Shared): () => void {
+    shared.holders++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--shared.holders === 0 && pool.length < POOL_MAX) pool.push(shared.out);
+    };
+  }
+
+  function lease(shared: Shared): ScrapeBody {
+    const release = hold(shared);
+    return {
+      body: shared.body,
+      gzip() {
+        if (shared.gzipped === undefined) {
+          // The compression reads the pooled buffer: hold it until done.
+          const done = hold(shared);
+          shared.gzipped = gzipAsync(shared.body).finally(done);
+        }
+        return shared.gzipped;
+      },
+      release,
+    };
+  }
+
+  function runHooks(hooks: readonly (() => void)[], when: string): void {
+    for (const h of hooks) {
+      try {
+        h();
+      } catch (err) {
+        log.error(`${when} hook failed`, { err: (err as Error).message });
+      }
+    }
+  }
+
+  async function collectOnce(): Promise<Shared> {
+    // Start on the next turn of the loop, not now: requests that arrived in the same batch of I/O as
+    // this one are then handled first and join it. A small /proc is collected within one slice, never
+    // yielding, and without this each of 20 simultaneous requests would make a pass of its own.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    runHooks(before, 'before-scrape');
+    const out = pool.pop() ?? new ByteWriter();
+    out.reset();
+    const writer = new MetricWriter(out);
+    const pause = slicer(sliceMs);
+    let selected: Promise<ProcessSelection> | undefined;
+    const scrape: Scrape = {
+      pause,
+      processes() {
+        selected ??= scanner.scan(pause).then((scan) => ({ visible: scan.visible, exported: selectProcesses(scan.processes, selection) }));
+        return selected;
+      },
+    };
+
+    const results: { name: string; seconds: number; ok: boolean }[] = [];
+    for (const { name, collector } of collectors) {
+      const start = process.hrtime.bigint();
+      const mark = writer.mark();
+      let ok = true;
+      try {
+        await collector.collect(scrape, writer);
+      } catch (err) {
+        // A failed collector serves none of its families, rather than half of them or stale values.
+        writer.rollback(mark);
+        ok = false;
+        log.error('collector failed', { collector: name, err: (err as Error).message });
+      }
+      results.push({ name, seconds: Number(process.hrtime.bigint() - start) / 1e9, ok });
+      if (pause.due()) await pause.wait();
+    }
+
+    writer.family(DURATION);
+    for (const r of results) writer.sample(DURATION, { collector: r.name }, r.seconds);
+    writer.family(SUCCESS);
+    for (const r of results) writer.sample(SUCCESS, { collector: r.name }, r.ok ? 1 : 0);
+    writer.family(BUILD_INFO);
+    writer.sample(BUILD_INFO, buildInfo, 1);
+    if (runtime !== null) out.string(await runtime.metrics());
+    runHooks(after, 'after-scrape');
+    return { out, body: out.view(), holders: 0, gzipped: undefined };
+  }
+
+  let inFlight: Promise<Shared> | undefined;
+  let closed = false;
+  return {
+    async scrape() {
+      if (closed) throw new Error('the collection is closed');
+      inFlight ??= collectOnce().finally(() => {
+        inFlight = undefined;
+      });
+      return lease(await inFlight);
+    },
+    beforeScrape: (hook) => void before.push(hook),
+    afterScrape: (hook) => void after.push(hook),
+    async close() {
+      closed = true;
+      await inFlight?.catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import type { FastifyInstance } from 'fastify';
+import { createContainerNames, type ContainerNames, type ContainerRecord } from './cgroup/docker.js';
+import { createCollection, type Collection } from './collection.js';
+import { createCollectors, type NamedCollector } from './collectors/index.js';
+import type { Config } from './config.js';
+import { startKernelLog, type KernelLog } from './kernellog/follower.js';
+import { createKillStore } from './kills/store.js';
+import { createLogger, type Logger } from './log.js';
+import { checkProcfs } from './procfs/check.js';
+import { createProcessScanner } from './procfs/processes.js';
+import { VERSION } from './version.js';
+import { buildApp } from './web/app.js';
+import { listen, listenFailure, stopSignal } from './web/listen.js';
+
+export interface ExporterIo {
+  stdout: (s: string | Buffer) => Promise<void>;
+  stderr: (s: string) => void;
+  /** The logger's output (default: stderr). */
+  logLine?: (line: string) => void;
+  /** Docker's container list for --collector.docker (default: systeminformation on the Docker socket). */
+  listContainers?: () => Promise<readonly ContainerRecord[]>;
+  /** Resolves when the exporter should stop (default: SIGTERM or SIGINT). */
+  stopped?: () => Promise<string>;
+  /** Collectors added after the enabled ones (tests: a collector that fails, blocks or counts). */
+  extraCollectors?: readonly NamedCollector[];
+}
+
+/** Everything the exporter is, built and not yet listening. */
+export interface Exporter {
+  log: Logger;
+  collection: Collection;
+  app: FastifyInstance;
+  /** Closes everything built, in reverse order; false when some part failed to close (it was logged). */
+  close(): Promise<boolean>;
+}
+
+/** The exporter cannot start; the message is the one line to print. */
+export class StartupError extends Error {}
+
+// all=true: an OOM-killed container has usually exited, and its name is what the operator wants.
+// systeminformation answers [] when the socket is absent or refuses. Imported on first use: only
+// --collector.docker pays for the module.
+const dockerContainers = async (): Promise<readonly ContainerRecord[]> => (await import('systeminformation/lib/docker.js')).dockerContainers(true);
+
+/**
+ * The composition root: builds everything in order and closes it in reverse.
+ *
+ *   config → logger → procfs check → kill store + kernel-log follower → Docker names → collection
+ *   (collectors with their typed dependencies) → web app → listen
+ *
+ * The follower is drained before each collection and committed after it: the collection's hooks are
+ * the only place the follower meets a scrape. Returns the process exit code.
+ */
+export async function buildExporter(config: Config, io: ExporterIo): Promise<Exporter> {
+  const log = createLogger(config.logLevel, config.logFormat, io.logLine);
+
+  const procfsProblem = checkProcfs(config.procfs);
+  if (procfsProblem) {
+    log.error(procfsProblem);
+    throw new StartupError(procfsProblem);
+  }
+
+  // Everything built is closed in reverse order, whatever stops us: a journalctl child left running
+  // would keep this process alive.
+  const closers: { name: string; close: () => Promise<void> }[] = [];
+  const closeAll = async (): Promise<boolean> => {
+    let ok = true;
+    for (const { name, close } of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        ok = false;
+        log.error('error while shutting down', { part: name, err: (err as Error).message });
+      }
+    }
+    closers.length = 0;
+    return ok;
+  };
+
+  const kills = createKillStore();
+  let follower: KernelLog | null = null;
+  if (config.kernelLogSource !== 'none') {
+    follower = await startKernelLog({
+      source: config.kernelLogSource,
+      file: config.kernelLogFile,
+      stateFile: config.kernelLogStateFile,
+      procfs: config.procfs,
+      log,
+      onKill: (kill, ts) => kills.record(kill, ts),
+    });
+    const f = follower;
+    closers.push({ name: 'kernel log', close: () => f.stop() });
+  }
+
+  let containers: ContainerNames | null = null;
+  if (config.collectors.get('docker') === true) {
+    containers = createContainerNames({
+      list: io.listContainers ?? dockerContainers,
+      onError: (err) => log.debug('docker container list failed', { err: (err as Error).message }),
+    });
+    // Started now, so the first scrape likely has names already.
+    containers.refreshIfDue();
+  }
+
+  const collectors = [
+    ...createCollectors(config.collectors, {
+      paths: { procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs },
+      kills,
+      kernelLog: follower,
+      containers,
+    }),
+    ...(io.extraCollectors ?? []),
+  ];
+  log.info('collectors enabled', { collectors: collectors.map((c) => c.name).join(',') });
+  const collection = createCollection({
+    collectors,
+    scanner: createProcessScanner({ procfs: config.procfs, wantCmdline: config.selection.match === 'cmdline' }),
+    selection: config.selection,
+    log,
+    version: VERSION,
+    runtimeMetrics: !config.disableExporterMetrics,
+  });
+  closers.push({ name: 'collection', close: () => collection.close() });
+  if (follower !== null) {
+    const f = follower;
+    // Drained first, so a kill the kernel reported a moment ago is in this very scrape.
+    collection.beforeScrape(() => f.drain());
+    // Everything read so far is in this scrape: only now may a restart resume past it.
+    collection.afterScrape(() => f.commit());
+  }
+  if (containers !== null) {
+    const c = containers;
+    collection.beforeScrape(() => c.refreshIfDue());
+  }
+
+  const app = buildApp({ collection, telemetryPath: config.telemetryPath, version: VERSION, log });
+  closers.push({ name: 'web', close: () => app.close() });
+  return { log, collection, app, close: closeAll };
+}
+
+/** Builds the exporter, serves until SIGTERM/SIGINT (or prints one scrape with --once), closes. Returns the exit code. */
+export async function runExporter(config: Config, io: ExporterIo): Promise<number> {
+  let exporter: Exporter;
+  try {
+    exporter = await buildExporter(config, io);
+  } catch (err) {
+    if (!(err instanceof StartupError)) throw err;
+    io.stderr(`oom-exporter: ${err.message}\n`);
+    return 1;
+  }
+  const { log, collection, app } = exporter;
+
+  if (config.once) {
+    const lease = await collection.scrape();
+    try {
+      await io.stdout(lease.body);
+    } finally {
+      lease.release();
+    }
+    return (await exporter.close()) ? 0 : 1;
+  }
+
+  let address: string;
+  try {
+    address = await listen(app, config.listen);
+  } catch (err) {
+    io.stderr(`oom-exporter: cannot listen on ${config.listen.host}:${config.listen.port}: ${listenFailure(err)}\n`);
+    await exporter.close();
+    return 1;
+  }
+  log.info('listening', { address, version: VERSION });
+
+  const signal = await (io.stopped ?? stopSignal)();
+  log.info('shutting down', { signal });
+  return (await exporter.close()) ? 0 : 1;
+}

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { CONTENT_TYPE, type Collection, type ScrapeBody } from '../collection.js';
+import type { Logger } from '../log.js';
+import { acceptsGzip } from './encoding.js';
+
+export interface MetricsRouteOptions {
+  collection: Collection;
+  /** --web.telemetry-path */
+  path: string;
+  log: Logger;
+}
+
+/**
+ * The scrape endpoint. Every request shares the collection in flight, and every gzip-asking request of
+ * one collection gets the same compressed buffer: neither a pass over /proc nor a compression is ever
+ * paid per request, and neither body is copied on the way out.
+ */
+export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { collection, path, log }) => {
+  app.get(path, async (req, reply) => {
+    let lease: ScrapeBody;
+    try {
+      lease = await collection.scrape();
+    } catch (err) {
+      log.error('scrape failed', { err: (err as Error).message });
+      return reply
+        .code(500)
+        .type('text/plain; charset=utf-8')
+        .send(`scrape failed: ${(err as Error).message}\n`);
+    }
+    reply.type(CONTENT_TYPE).header('cache-control', 'no-store');
+    if (acceptsGzip(String(req.headers['accept-encoding'] ?? ''))) {
+      let zipped: Buffer;
+      try {
+        zipped = await lease.gzip();
+      } finally {
+        lease.release();
+      }
+      reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
+      return reply.send(zipped);
+    }
+    // The body is the pooled buffer itself: hand it back once the socket has taken all of it
+    // ('finish'), or the connection is gone ('close'), whichever comes first.
+    reply.raw.once('finish', () => lease.release());
+    reply.raw.once('close', () => lease.release());
+    return reply.send(lease.body);
+  });
+};
