@@ -77,65 +77,75 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
     return ok;
   };
 
-  const kills = createKillStore();
-  let follower: KernelLog | null = null;
-  if (config.kernelLogSource !== 'none') {
-    follower = await startKernelLog({
-      source: config.kernelLogSource,
-      file: config.kernelLogFile,
-      stateFile: config.kernelLogStateFile,
-      procfs: config.procfs,
+  try {
+    return await build();
+  } catch (err) {
+    // Whatever was started before the failure (a journalctl child) must not keep this process alive.
+    await closeAll();
+    throw err;
+  }
+
+  async function build(): Promise<Exporter> {
+    const kills = createKillStore();
+    let follower: KernelLog | null = null;
+    if (config.kernelLogSource !== 'none') {
+      follower = await startKernelLog({
+        source: config.kernelLogSource,
+        file: config.kernelLogFile,
+        stateFile: config.kernelLogStateFile,
+        procfs: config.procfs,
+        log,
+        onKill: (kill, ts) => kills.record(kill, ts),
+      });
+      const f = follower;
+      closers.push({ name: 'kernel log', close: () => f.stop() });
+    }
+
+    let containers: ContainerNames | null = null;
+    if (config.collectors.get('docker') === true) {
+      containers = createContainerNames({
+        list: io.listContainers ?? dockerContainers,
+        onError: (err) => log.debug('docker container list failed', { err: (err as Error).message }),
+      });
+      // Started now, so the first scrape likely has names already.
+      containers.refreshIfDue();
+    }
+
+    const collectors = [
+      ...createCollectors(config.collectors, {
+        paths: { procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs },
+        kills,
+        kernelLog: follower,
+        containers,
+      }),
+      ...(io.extraCollectors ?? []),
+    ];
+    log.info('collectors enabled', { collectors: collectors.map((c) => c.name).join(',') });
+    const collection = createCollection({
+      collectors,
+      scanner: createProcessScanner({ procfs: config.procfs, wantCmdline: config.selection.match === 'cmdline' }),
+      selection: config.selection,
       log,
-      onKill: (kill, ts) => kills.record(kill, ts),
+      version: VERSION,
+      runtimeMetrics: !config.disableExporterMetrics,
     });
-    const f = follower;
-    closers.push({ name: 'kernel log', close: () => f.stop() });
-  }
+    closers.push({ name: 'collection', close: () => collection.close() });
+    if (follower !== null) {
+      const f = follower;
+      // Drained first, so a kill the kernel reported a moment ago is in this very scrape.
+      collection.beforeScrape(() => f.drain());
+      // Everything read so far is in this scrape: only now may a restart resume past it.
+      collection.afterScrape(() => f.commit());
+    }
+    if (containers !== null) {
+      const c = containers;
+      collection.beforeScrape(() => c.refreshIfDue());
+    }
 
-  let containers: ContainerNames | null = null;
-  if (config.collectors.get('docker') === true) {
-    containers = createContainerNames({
-      list: io.listContainers ?? dockerContainers,
-      onError: (err) => log.debug('docker container list failed', { err: (err as Error).message }),
-    });
-    // Started now, so the first scrape likely has names already.
-    containers.refreshIfDue();
+    const app = buildApp({ collection, telemetryPath: config.telemetryPath, version: VERSION, log });
+    closers.push({ name: 'web', close: () => app.close() });
+    return { log, collection, app, close: closeAll };
   }
-
-  const collectors = [
-    ...createCollectors(config.collectors, {
-      paths: { procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs },
-      kills,
-      kernelLog: follower,
-      containers,
-    }),
-    ...(io.extraCollectors ?? []),
-  ];
-  log.info('collectors enabled', { collectors: collectors.map((c) => c.name).join(',') });
-  const collection = createCollection({
-    collectors,
-    scanner: createProcessScanner({ procfs: config.procfs, wantCmdline: config.selection.match === 'cmdline' }),
-    selection: config.selection,
-    log,
-    version: VERSION,
-    runtimeMetrics: !config.disableExporterMetrics,
-  });
-  closers.push({ name: 'collection', close: () => collection.close() });
-  if (follower !== null) {
-    const f = follower;
-    // Drained first, so a kill the kernel reported a moment ago is in this very scrape.
-    collection.beforeScrape(() => f.drain());
-    // Everything read so far is in this scrape: only now may a restart resume past it.
-    collection.afterScrape(() => f.commit());
-  }
-  if (containers !== null) {
-    const c = containers;
-    collection.beforeScrape(() => c.refreshIfDue());
-  }
-
-  const app = buildApp({ collection, telemetryPath: config.telemetryPath, version: VERSION, log });
-  closers.push({ name: 'web', close: () => app.close() });
-  return { log, collection, app, close: closeAll };
 }
 
 /** Builds the exporter, serves until SIGTERM/SIGINT (or prints one scrape with --once), closes. Returns the exit code. */

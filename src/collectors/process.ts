@@ -60,13 +60,15 @@ export function createProcessCollector(): Collector {
       });
       for (const [pid, e] of labelCache) if (e.seen !== gen) labelCache.delete(pid);
 
+      const { pause } = scrape;
       for (const { family, value } of FAMILIES) {
-        if (scrape.pause.due()) await scrape.pause.wait();
         out.family(family);
-        sel.exported.forEach((p, i) => {
-          const v = value(p);
+        for (let i = 0; i < sel.exported.length; i++) {
+          // 10,000 samples of a family take a few ms: look at the clock every 256.
+          if ((i & 255) === 0 && pause.due()) await pause.wait();
+          const v = value(sel.exported[i] as ProcessSample);
           if (v !== undefined) out.sampleWith(family, labels[i] as Buffer, v);
-        });
+        }
       }
       out.single(VISIBLE, sel.visible);
       out.single(EXPORTED, sel.exported.length);

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { opendirSync } from 'node:fs';
 import { parseMemoryCgroup } from './cgroup.js';
 import { FileReader, READ_GONE, SINGLE_SHOT, SINGLE_SHOT_WITH_INODE } from './read.js';
 import { isKernelThread, parseStatusBytes } from './status.js';
@@ -84,77 +84,88 @@ export function createProcessScanner(opts: ProcessScannerOptions): ProcessScanne
   const files = opts.reader ?? new FileReader();
 
   async function scan(pause: Pause = NEVER_PAUSE): Promise<ProcessScan> {
-    const names = readdirSync(root);
     const gen = ++generation;
     const processes: ProcessSample[] = [];
     let visible = 0;
-    for (const name of names) {
-      if (pause.due()) await pause.wait();
-      const c = name.charCodeAt(0);
-      if (c < 48 || c > 57) continue; // only numeric entries are processes
-      const pid = Number(name);
-      if (!Number.isInteger(pid)) continue;
-      const dir = `${root}/${name}/`;
+    // Listed as we go, not read whole first: readdir of a /proc with 10,000 PIDs is a 12 ms call, too
+    // long to hold the event loop. procfs lists PIDs by number from where the last read stopped, so
+    // processes that come and go meanwhile cannot make it skip or repeat one.
+    const dir = opendirSync(root, { bufferSize: 256 });
+    try {
+      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+        if (pause.due()) await pause.wait();
+        const name = entry.name;
+        const c = name.charCodeAt(0);
+        if (c < 48 || c > 57) continue; // only numeric entries are processes
+        const pid = Number(name);
+        if (!Number.isInteger(pid)) continue;
+        const dir = `${root}/${name}/`;
 
-      const stLen = files.read(dir + 'status', SINGLE_SHOT_WITH_INODE);
-      if (stLen === READ_GONE) continue; // exited between readdir and now
-      const inode = stLen >= 0 ? files.inode : -1;
-      let comm: string;
-      let rssBytes: number | undefined;
-      let swapBytes: number | undefined;
-      if (stLen >= 0) {
-        const status = parseStatusBytes(files.buffer, stLen);
-        if (isKernelThread(pid, status)) continue;
-        // A zombie has released its memory and cannot be OOM-killed again.
-        if (!status.hasMm && status.state === 'Z') continue;
-        comm = status.name ?? '';
-        rssBytes = status.vmRssBytes;
-        swapBytes = status.vmSwapBytes;
-      } else {
-        // status is unreadable (hidepid=1, an LSM): comm is still worth a try, the rest stays unknown.
-        comm = readComm(files, dir);
-      }
-
-      // Small integer files: the value, undefined when unreadable, null when the process is gone.
-      const oomScore = files.int(dir + 'oom_score');
-      if (oomScore === null) continue;
-      const oomScoreAdj = files.int(dir + 'oom_score_adj');
-      if (oomScoreAdj === null) continue;
-      // hidepid=1 (invisible=noaccess) lists every PID but lets us open none of its files: such a
-      // process is not visible to us, and exporting an empty shell of it would only add noise.
-      if (stLen < 0 && oomScore === undefined && oomScoreAdj === undefined) continue;
-
-      let id = known.get(pid);
-      // Read the cgroup (and command line) again for a new process (PID reuse gives new inodes), after
-      // an exec (the name changes; the command line certainly did), and for one PID in RECHECK_EVERY
-      // each scan, so a process moved to another cgroup (systemd-run, docker exec, a scope) is seen
-      // within that many scrapes at a sixteenth of the cost of reading them all every time.
-      if (id === undefined || id.inode !== inode || inode === -1 || id.sample.comm !== comm || (pid + gen) % RECHECK_EVERY === 0) {
-        const cg = files.text(dir + 'cgroup', SINGLE_SHOT);
-        if (cg.failure === 'gone') continue;
-        const cgroup = cg.text === undefined ? '' : parseMemoryCgroup(cg.text);
-        const cmdline = opts.wantCmdline ? readCmdline(files, dir) : undefined;
-        if (id !== undefined && id.inode === inode && inode !== -1) {
-          // The same process: keep its sample object, with the strings unchanged where they are.
-          if (id.cgroup !== cgroup) id.cgroup = id.sample.cgroup = cgroup;
-          if (id.cmdline !== cmdline) id.cmdline = id.sample.cmdline = cmdline;
+        const stLen = files.read(dir + 'status', SINGLE_SHOT_WITH_INODE);
+        if (stLen === READ_GONE) continue; // exited between readdir and now
+        const inode = stLen >= 0 ? files.inode : -1;
+        let comm: string;
+        let rssBytes: number | undefined;
+        let swapBytes: number | undefined;
+        if (stLen >= 0) {
+          const status = parseStatusBytes(files.buffer, stLen);
+          if (isKernelThread(pid, status)) continue;
+          // A zombie has released its memory and cannot be OOM-killed again.
+          if (!status.hasMm && status.state === 'Z') continue;
+          comm = status.name ?? '';
+          rssBytes = status.vmRssBytes;
+          swapBytes = status.vmSwapBytes;
         } else {
-          id = { inode, seen: gen, cgroup, cmdline, sample: { pid, comm, cgroup, cmdline, rssBytes, swapBytes, oomScore, oomScoreAdj } };
-          known.set(pid, id);
+          // status is unreadable (hidepid=1, an LSM): comm is still worth a try, the rest stays unknown.
+          comm = readComm(files, dir);
         }
+
+        // Small integer files: the value, undefined when unreadable, null when the process is gone.
+        const oomScore = files.int(dir + 'oom_score');
+        if (oomScore === null) continue;
+        const oomScoreAdj = files.int(dir + 'oom_score_adj');
+        if (oomScoreAdj === null) continue;
+        // hidepid=1 (invisible=noaccess) lists every PID but lets us open none of its files: such a
+        // process is not visible to us, and exporting an empty shell of it would only add noise.
+        if (stLen < 0 && oomScore === undefined && oomScoreAdj === undefined) continue;
+
+        let id = known.get(pid);
+        // Read the cgroup (and command line) again for a new process (PID reuse gives new inodes), after
+        // an exec (the name changes; the command line certainly did), and for one PID in RECHECK_EVERY
+        // each scan, so a process moved to another cgroup (systemd-run, docker exec, a scope) is seen
+        // within that many scrapes at a sixteenth of the cost of reading them all every time.
+        if (id === undefined || id.inode !== inode || inode === -1 || id.sample.comm !== comm || (pid + gen) % RECHECK_EVERY === 0) {
+          const cg = files.text(dir + 'cgroup', SINGLE_SHOT);
+          if (cg.failure === 'gone') continue;
+          const cgroup = cg.text === undefined ? '' : parseMemoryCgroup(cg.text);
+          const cmdline = opts.wantCmdline ? readCmdline(files, dir) : undefined;
+          if (id !== undefined && id.inode === inode && inode !== -1) {
+            // The same process: keep its sample object, with the strings unchanged where they are.
+            if (id.cgroup !== cgroup) id.cgroup = id.sample.cgroup = cgroup;
+            if (id.cmdline !== cmdline) id.cmdline = id.sample.cmdline = cmdline;
+          } else {
+            id = { inode, seen: gen, cgroup, cmdline, sample: { pid, comm, cgroup, cmdline, rssBytes, swapBytes, oomScore, oomScoreAdj } };
+            known.set(pid, id);
+          }
+        }
+        const sample = id.sample;
+        // Keep the old string when the name is unchanged: the new one then dies young.
+        if (sample.comm !== comm) sample.comm = comm;
+        sample.rssBytes = rssBytes;
+        sample.swapBytes = swapBytes;
+        sample.oomScore = oomScore;
+        sample.oomScoreAdj = oomScoreAdj;
+        id.seen = gen;
+        visible++;
+        processes.push(id.sample);
       }
-      const sample = id.sample;
-      // Keep the old string when the name is unchanged: the new one then dies young.
-      if (sample.comm !== comm) sample.comm = comm;
-      sample.rssBytes = rssBytes;
-      sample.swapBytes = swapBytes;
-      sample.oomScore = oomScore;
-      sample.oomScoreAdj = oomScoreAdj;
-      id.seen = gen;
-      visible++;
-      processes.push(id.sample);
+    } finally {
+      dir.closeSync();
     }
     for (const [pid, id] of known) if (id.seen !== gen) known.delete(pid);
+    // In PID order whatever the directory's own order: procfs lists by PID already (the sort then costs a
+    // pass over a sorted array), a fixture tree in its filesystem's order, which must not change output.
+    processes.sort((a, b) => a.pid - b.pid);
     return { visible, processes };
   }
 
