@@ -7,7 +7,7 @@ import { startKernelLog, type KernelLog, type KernelLogOptions } from '../../src
 import type { OomKill } from '../../src/kernellog/types.js';
 import { fakeKmsg, kmsgRecord } from './fake-kmsg.js';
 
-// Real report lines, from ../shared/data/kernel-oom-lines.md:
+// Real report lines, as kernels print them (see test/fixtures/kernellog/SOURCES.md):
 // equinor/ert#7797 (kernel 5.x, dmesg --time-format iso; envelope removed here).
 const ERT_SUMMARY =
   'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/user.slice/user-21417.slice/user@21417.service,task=perl,pid=1440763,uid=21417';

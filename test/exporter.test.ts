@@ -1,0 +1,75 @@
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { buildExporter, StartupError, type Exporter } from '../src/exporter.js';
+import { find, parseMetrics, type Sample } from './helpers/metrics.js';
+
+const PROCFS = fileURLToPath(new URL('./fixtures/proc', import.meta.url));
+const CGROUPFS = fileURLToPath(new URL('./fixtures/cgroup/v2/sys/fs/cgroup', import.meta.url));
+const KILLED = '/system.slice/docker-d0b3604b67ac7930dd34ba3a796627e3e4717d12309e90a4afe3f38b6816ac98.scope';
+const REPORT = [
+  `Nov 30 12:00:00 host kernel: [  100.000000] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=${KILLED},task_memcg=${KILLED},task=victim-x,pid=4242,uid=0`,
+  'Nov 30 12:00:00 host kernel: [  100.000100] Memory cgroup out of memory: Killed process 4242 (victim-x) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:40kB oom_score_adj:0',
+].join('\n');
+
+let tmp: string | undefined;
+let exporter: Exporter | undefined;
+afterEach(async () => {
+  await exporter?.close();
+  exporter = undefined;
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+});
+
+const quietIo = { stdout: async () => {}, stderr: () => {}, logLine: () => {} };
+
+/** The exporter on a syslog file of our own; a kill is written to it after start, then one scrape. */
+async function scrapeAfterKill(extra: string[]): Promise<Sample[]> {
+  tmp = mkdtempSync(join(tmpdir(), 'oom-exp-'));
+  const log = join(tmp, 'kern.log');
+  writeFileSync(log, '');
+  const config = parseConfig([
+    `--path.procfs=${PROCFS}`,
+    `--path.cgroupfs=${CGROUPFS}`,
+    '--kernel-log.source=file',
+    `--kernel-log.file=${log}`,
+    '--log.level=error',
+    ...extra,
+  ]);
+  exporter = await buildExporter(config, quietIo);
+  appendFileSync(log, REPORT + '\n');
+  const res = await exporter.app.inject({ url: '/metrics' });
+  expect(res.statusCode).toBe(200);
+  const samples = parseMetrics(res.body);
+  await exporter.close();
+  exporter = undefined;
+  rmSync(tmp, { recursive: true, force: true });
+  tmp = undefined;
+  return samples;
+}
+
+describe('the composition root', () => {
+  it('drains the kernel log before a scrape: the kill is in the very next one', async () => {
+    const s = await scrapeAfterKill([]);
+    expect(find(s, 'oom_kill_events_total', { comm: 'victim-x', cgroup: KILLED, constraint: 'memcg' })).toHaveLength(1);
+  });
+
+  it('--no-collector.kernellog does not change what the cgroup collector shows of cgroups named in kills', async () => {
+    const cgroupSeries = (s: Sample[]): Sample[] => s.filter((x) => x.name.startsWith('oom_cgroup_') && x.labels.cgroup === KILLED);
+    const withKernellog = cgroupSeries(await scrapeAfterKill([]));
+    const without = await scrapeAfterKill(['--no-collector.kernellog']);
+    expect(find(without, 'oom_kill_events_total')).toEqual([]);
+    // The killed container's cgroup is there (no process of the fixture /proc is in it), and the same.
+    expect(find(withKernellog, 'oom_cgroup_info')).toHaveLength(1);
+    expect(cgroupSeries(without)).toEqual(withKernellog);
+  });
+
+  it('refuses a --path.procfs that is not a procfs before starting anything', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'oom-exp-'));
+    const config = parseConfig([`--path.procfs=${tmp}`, '--kernel-log.source=none']);
+    await expect(buildExporter(config, quietIo)).rejects.toThrow(StartupError);
+  });
+});
