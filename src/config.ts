@@ -113,7 +113,8 @@ export function parseConfig(argv: readonly string[]): Config {
     let value = inline;
     if (value === undefined) {
       value = argv[i + 1];
-      if (value === undefined) throw new FlagError(`--${name} needs a value (${spec.arg ?? 'VALUE'})`);
+      // "--kernel-log.file --once" is a forgotten value, not a file named "--once" (write --flag=--x for that).
+      if (value === undefined || value.startsWith('--')) throw new FlagError(`--${name} needs a value (${spec.arg ?? 'VALUE'})`);
       i++;
     }
     values.set(name, value);

@@ -55,10 +55,8 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
   const log = createLogger(config.logLevel, config.logFormat, io.logLine);
 
   const procfsProblem = checkProcfs(config.procfs);
-  if (procfsProblem) {
-    log.error(procfsProblem);
-    throw new StartupError(procfsProblem);
-  }
+  // Said once, as the one line runExporter prints (a log line too would say it twice on a terminal).
+  if (procfsProblem) throw new StartupError(procfsProblem);
 
   // Everything built is closed in reverse order, whatever stops us: a journalctl child left running
   // would keep this process alive.

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCollection, type Collection, type CollectionOptions } from '../src/collection.js';
+import { createCollection, HANDOUT_PER_TURN, type Collection, type CollectionOptions } from '../src/collection.js';
 import { createCollectors, type NamedCollector } from '../src/collectors/index.js';
+import { gauge } from '../src/exposition/metrics.js';
 import { createKillStore } from '../src/kills/store.js';
 import { createLogger } from '../src/log.js';
 import { createProcessScanner } from '../src/procfs/processes.js';
@@ -78,6 +79,30 @@ describe('collection', () => {
     const later = await c.scrape();
     expect(reader.opened.get(own)).toBe(2);
     later.release();
+  });
+
+  it('hands a collection out a few requests per turn, and never recycles a body one of them has yet to send', async () => {
+    let n = 0;
+    const counter = gauge('oom_test_collection', 'which collection this is');
+    const numbered: NamedCollector = { name: 'numbered', collector: { collect: (_s, out) => out.single(counter, ++n) } };
+    const c = build(FIXTURE, { collectors: [numbered] });
+    const texts: string[] = [];
+    let next: Promise<unknown> | undefined;
+    const all = Array.from({ length: 20 }, () =>
+      c.scrape().then((lease) => {
+        // The first ones served are sent and released at once, and a new collection starts meanwhile:
+        // it must get a buffer of its own, not the one later requests of this collection still hold.
+        if (texts.length === 0) next = c.scrape().then((l) => l.release());
+        const text = lease.body.toString();
+        lease.release();
+        return text;
+      }),
+    );
+    texts.push(...(await Promise.all(all)));
+    await next;
+    expect(new Set(texts).size).toBe(1);
+    expect(texts[0]).toContain('oom_test_collection 1\n');
+    expect(HANDOUT_PER_TURN).toBeLessThan(20);
   });
 
   it('gives a scrape that starts after a collection finished fresh data', async () => {

@@ -58,6 +58,8 @@ describe('parseConfig', () => {
     fails(['--web.telemetry-path=metrics'], /--web\.telemetry-path/);
     fails(['--web.telemetry-path=/healthz'], /--web\.telemetry-path "\/healthz"/);
     fails(['--path.procfs'], /--path\.procfs needs a value/);
+    // A forgotten value is not the next flag: --kernel-log.file --once must not follow a file named "--once".
+    fails(['--kernel-log.file', '--once'], /--kernel-log\.file needs a value/);
     fails(['positional'], /unexpected argument "positional"/);
     fails(['--once=maybe'], /--once takes no value/);
   });

@@ -27,7 +27,13 @@ export function formatValue(v: number): string {
  * served from it without a copy: that churn, not the live data, set the exporter's RSS.
  */
 export class ByteWriter {
-  private buf = Buffer.allocUnsafe(64 * 1024);
+  private buf: Buffer;
+
+  /** `initialBytes`: the size of the body expected (the last one), so it is not grown by copies. */
+  constructor(initialBytes = 64 * 1024) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
   private len = 0;
 
   reset(): void {

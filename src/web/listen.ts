@@ -9,7 +9,7 @@ export interface ListenAddress {
 /**
  * Listens on the address asked for. An empty host means every address: IPv6 "::" (which takes IPv4
  * too), or 0.0.0.0 on hosts where IPv6 is disabled and "::" cannot be bound. Resolves to the address
- * bound, as "HOST:PORT".
+ * bound, as "HOST:PORT" or "[IPv6]:PORT" (the form --web.listen-address takes).
  */
 export async function listen(app: FastifyInstance, addr: ListenAddress): Promise<string> {
   if (addr.host !== '') {
@@ -24,7 +24,8 @@ export async function listen(app: FastifyInstance, addr: ListenAddress): Promise
     }
   }
   const bound = app.server.address();
-  return typeof bound === 'object' && bound !== null ? `${bound.address}:${bound.port}` : String(bound);
+  if (typeof bound !== 'object' || bound === null) return String(bound);
+  return bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
 }
 
 /** Why listening failed, in the words an operator looks for. */

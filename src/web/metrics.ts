@@ -27,7 +27,8 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
         .type('text/plain; charset=utf-8')
         .send(`scrape failed: ${(err as Error).message}\n`);
     }
-    reply.type(CONTENT_TYPE).header('cache-control', 'no-store');
+    // Vary on both: a cache between us and a scraper must not serve one encoding to a client of the other.
+    reply.type(CONTENT_TYPE).header('cache-control', 'no-store').header('vary', 'accept-encoding');
     if (acceptsGzip(String(req.headers['accept-encoding'] ?? ''))) {
       let zipped: Buffer;
       try {
@@ -35,7 +36,7 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
       } finally {
         lease.release();
       }
-      reply.header('content-encoding', 'gzip').header('vary', 'accept-encoding');
+      reply.header('content-encoding', 'gzip');
       return reply.send(zipped);
     }
     // The body is the pooled buffer itself: hand it back once the socket has taken all of it

@@ -50,6 +50,9 @@ describe('the web app, as the composition root builds it', () => {
     expect(text).toContain('oom_process_resident_memory_bytes');
     const plain = await app.inject({ url: '/metrics' });
     expect(plain.headers['content-encoding']).toBeUndefined();
+    // Both vary on the encoding, so a cache in between never serves one to a client of the other.
+    expect(gz.headers.vary).toBe('accept-encoding');
+    expect(plain.headers.vary).toBe('accept-encoding');
     expect(plain.body).toContain('oom_process_resident_memory_bytes');
   });
 
