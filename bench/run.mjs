@@ -116,8 +116,8 @@ for (const [name, extra] of /** @type {[string, string][]} */ ([
     throw err;
   }
 }
-// Issue 8: RSS flat over many scrapes at 10,000 processes, started as plain `node dist/cli.js` (the
-// shipped launch paths add V8 flags; --long measures those).
+// Issue 8: RSS flat over many scrapes at 10,000 processes, started as plain `node dist/cli.js`, as every
+// shipped launch path now is (the exporter sets its own V8 settings).
 const rssScrapes = flag('rss-scrapes', 1000);
 if (rssScrapes > 0 && want('rss-plain')) {
   console.log(rssLine(await benchRssFlat({ procs: flag('rss-procs', 10_000), scrapes: rssScrapes, nodeFlags: [] })));

@@ -6,8 +6,7 @@ import type { ListenAddress } from './web/listen.js';
 
 export { FlagError } from './flags.js';
 
-import { KERNEL_LOG_SOURCES, type KernelLogSourceName } from './kernellog/sources/index.js';
-export { KERNEL_LOG_SOURCES, type KernelLogSourceName };
+import { KERNEL_LOG_SOURCES, sourceNamed, type KernelLogSourceName } from './kernellog/sources/index.js';
 
 export interface Config {
   listen: ListenAddress;
@@ -137,7 +136,8 @@ export function parseConfig(argv: readonly string[]): Config {
   const source = get('kernel-log.source') as KernelLogSourceName;
   if (!KERNEL_LOG_SOURCES.includes(source)) throw new FlagError(`invalid --kernel-log.source "${source}": want ${KERNEL_LOG_SOURCES.join(', ')}`);
   const kernelLogFile = values.get('kernel-log.file');
-  if (source === 'file' && kernelLogFile === undefined) throw new FlagError('--kernel-log.source=file needs --kernel-log.file PATH');
+  // A source that reads a file (the syslog file source) needs one named.
+  if (sourceNamed(source)?.readsFile === true && kernelLogFile === undefined) throw new FlagError(`--kernel-log.source=${source} needs --kernel-log.file PATH`);
 
   const logLevel = get('log.level') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) throw new FlagError(`invalid --log.level "${logLevel}": want ${LOG_LEVELS.join(', ')}`);

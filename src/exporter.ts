@@ -3,7 +3,7 @@ import { createContainerNames, type ContainerNames, type ContainerRecord } from 
 import { createCollection, type Collection } from './collection.js';
 import { createCollectors, type NamedCollector } from './collectors/index.js';
 import type { Config } from './config.js';
-import { startKernelLog, type KernelLog } from './kernellog/follower.js';
+import { startKernelLog, type Checkpoint, type KernelLog } from './kernellog/follower.js';
 import { createKillStore } from './kills/store.js';
 import { createLogger, type Logger } from './log.js';
 import { checkProcfs } from './procfs/check.js';
@@ -49,7 +49,7 @@ const dockerContainers = async (): Promise<readonly ContainerRecord[]> => (await
  *   (collectors with their typed dependencies) → web app → listen
  *
  * The follower is drained before each collection and committed after it: the collection's hooks are
- * the only place the follower meets a scrape. Returns the process exit code.
+ * the only place the follower meets a scrape. Not listening yet: runExporter (or a test) does that.
  */
 export async function buildExporter(config: Config, io: ExporterIo): Promise<Exporter> {
   const log = createLogger(config.logLevel, config.logFormat, io.logLine);
@@ -130,10 +130,15 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
     closers.push({ name: 'collection', close: () => collection.close() });
     if (follower !== null) {
       const f = follower;
-      // Drained first, so a kill the kernel reported a moment ago is in this very scrape.
-      collection.beforeScrape(() => f.drain());
-      // Everything read so far is in this scrape: only now may a restart resume past it.
-      collection.afterScrape(() => f.commit());
+      // Drained first, so a kill the kernel reported a moment ago is in this very scrape; the position
+      // then reached is what this scrape shows at least. The collection gives the event loop back while
+      // it runs, so the follower may read more meanwhile: only the checkpoint is committed after it, so
+      // a restart never resumes past a kill no scrape has shown. Collections never overlap.
+      let checkpoint: Checkpoint = null;
+      collection.beforeScrape(() => {
+        checkpoint = f.checkpoint();
+      });
+      collection.afterScrape(() => f.commit(checkpoint));
     }
     if (containers !== null) {
       const c = containers;

@@ -56,12 +56,19 @@ export interface KernelLog {
   /** Reads whatever the source has now, synchronously; call it first at each scrape. */
   drain(): void;
   /**
-   * Says that the metrics of everything read so far have been served (call it at the end of each
-   * scrape): the source's current position becomes the committed one, the only one the state file ever
-   * gets. Until the first commit it keeps where this run began, so a restart counts again, once, every
-   * kill no scrape has shown yet.
+   * Drains, then returns the position up to which every kill read is in the listeners' hands: what a
+   * scrape that starts now shows at least. Take it before a scrape and commit it after: records read
+   * while the scrape runs (the poll timer, journalctl's output) may come after the families that show
+   * kills were written, and a position past them must not be committed.
    */
-  commit(): void;
+  checkpoint(): Checkpoint;
+  /**
+   * Says that the metrics of everything read up to `at` (a checkpoint taken before the scrape; without
+   * it, everything read so far) have been served: that position becomes the committed one, the only one
+   * the state file ever gets. Until the first commit it keeps where this run began, so a restart counts
+   * again, once, every kill no scrape has shown yet.
+   */
+  commit(at?: Checkpoint): void;
   /** The last RECENT_LIMIT kills, oldest first. */
   recent(): readonly OomKill[];
   /** Listens for kills; returns the function that stops listening. */
@@ -71,6 +78,9 @@ export interface KernelLog {
 }
 
 export const RECENT_LIMIT = 100;
+
+/** A position of the follower's source, taken by checkpoint(); null before anything was read. */
+export type Checkpoint = SourcePosition | null;
 
 /** Boot time in seconds since the epoch, from <procfs>/stat btime; null when unknown. */
 function readBootTime(procfs: string): number | null {
@@ -257,9 +267,13 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
     recordsTotal: () => records,
     lostTotal: () => lost,
     drain: drainNow,
-    commit() {
+    checkpoint() {
+      drainNow();
+      return source === null ? null : source.position();
+    },
+    commit(at) {
       if (stopped || source === null) return;
-      const pos = source.position();
+      const pos = at === undefined ? source.position() : at;
       // Nothing read yet (journalctl has printed nothing): nothing to commit, where this run began still stands.
       if (pos === null) return;
       commitCalled = true;

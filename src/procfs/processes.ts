@@ -90,10 +90,12 @@ export function createProcessScanner(opts: ProcessScannerOptions): ProcessScanne
     // Listed as we go, not read whole first: readdir of a /proc with 10,000 PIDs is a 12 ms call, too
     // long to hold the event loop. procfs lists PIDs by number from where the last read stopped, so
     // processes that come and go meanwhile cannot make it skip or repeat one.
-    const dir = opendirSync(root, { bufferSize: 256 });
+    const dir = opendirSync(root, { bufferSize: 1024 });
+    let n = 0;
     try {
       for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
-        if (pause.due()) await pause.wait();
+        // The clock every 16 entries: a PID costs ~30 µs, so a slice overruns by half a millisecond at most.
+        if ((++n & 15) === 0 && pause.due()) await pause.wait();
         const name = entry.name;
         const c = name.charCodeAt(0);
         if (c < 48 || c > 57) continue; // only numeric entries are processes

@@ -43,6 +43,8 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
     // ('finish'), or the connection is gone ('close'), whichever comes first.
     reply.raw.once('finish', () => lease.release());
     reply.raw.once('close', () => lease.release());
+    // Gone while it waited for the collection: 'close' has fired already and will not again.
+    if (reply.raw.destroyed) lease.release();
     return reply.send(lease.body);
   });
 };

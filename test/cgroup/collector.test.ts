@@ -27,15 +27,21 @@ const NGINX = '/system.slice/nginx.service';
 const GONE_DOCKER = '/system.slice/docker-5dace3de0735f73d2b5048f12d41a71741a02e49668de921fdae62f7e65dc498.scope';
 
 describe('sampleCgroups', () => {
-  it('reads each cgroup once however many processes share it, and skips unknown ("") cgroups', () => {
+  it('reads each cgroup once however many processes share it, and skips unknown ("") cgroups', async () => {
     const calls: string[] = [];
     const reader = { hierarchy: { version: 2, mount: { path: '/x', root: '/' } }, read: (p: string) => (calls.push(p), null) } as CgroupMemoryReader;
-    const out = sampleCgroups(['/a', '/b', '', '/a', '/a', '/b'], reader);
+    const out = await sampleCgroups(['/a', '/b', '', '/a', '/a', '/b'], reader);
     expect(calls).toEqual(['/a', '/b']);
     expect(out.map((s) => s.cgroup)).toEqual(['/a', '/b']);
   });
-  it('without a memory hierarchy, lists the cgroups with no memory', () => {
-    expect(sampleCgroups(['/a'], undefined)).toEqual([{ cgroup: '/a', memory: null }]);
+  it('without a memory hierarchy, lists the cgroups with no memory', async () => {
+    expect(await sampleCgroups(['/a'], undefined)).toEqual([{ cgroup: '/a', memory: null }]);
+  });
+  it('gives the event loop back between cgroups when the pause says so', async () => {
+    let waits = 0;
+    const pause = { due: () => true, wait: async () => void waits++ };
+    await sampleCgroups(['/a', '/b', '/c'], undefined, pause);
+    expect(waits).toBe(3);
   });
 });
 

@@ -177,6 +177,28 @@ describe('follower on kmsg (scripted reads)', () => {
     expect(saved()).toEqual({ source: 'kmsg', seq: 4 });
   });
 
+  it('commits the checkpoint taken before a scrape, not what was read while it ran', async () => {
+    const f = fakeKmsg();
+    f.push(kmsgRecord(1, 'backlog'));
+    const saved = () => (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position;
+    const { k, kills } = await start({ source: 'kmsg', stateFile, saveIntervalMs: 0, kmsg: { path: '/dev/null', read: f.read } });
+    f.push(kmsgRecord(2, NIX_KILLED));
+    // The scrape starts: drained, and the position its kill families show at least.
+    const before = k.checkpoint();
+    expect(before).toEqual({ source: 'kmsg', seq: 2 });
+    expect(kills).toHaveLength(1);
+    // While it runs, the poll timer reads another kill, maybe after the kill families were written.
+    f.push(kmsgRecord(3, UWSGI_KILLED));
+    k.drain();
+    expect(kills).toHaveLength(2);
+    k.commit(before);
+    k.drain();
+    // A restart resumes after the first kill only: the second is counted again, never lost.
+    expect(saved()).toEqual({ source: 'kmsg', seq: 2 });
+    await k.stop();
+    expect(saved()).toEqual({ source: 'kmsg', seq: 2 });
+  });
+
   it('throttles the saves of committed positions to saveIntervalMs, and stop saves the last one', async () => {
     const f = fakeKmsg();
     const saved = () => (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position;
