@@ -90,10 +90,10 @@ export function createProcessScanner(opts: ProcessScannerOptions): ProcessScanne
     // Listed as we go, not read whole first: readdir of a /proc with 10,000 PIDs is a 12 ms call, too
     // long to hold the event loop. procfs lists PIDs by number from where the last read stopped, so
     // processes that come and go meanwhile cannot make it skip or repeat one.
-    const dir = opendirSync(root, { bufferSize: 1024 });
+    const listing = opendirSync(root, { bufferSize: 1024 });
     let n = 0;
     try {
-      for (let entry = dir.readSync(); entry !== null; entry = dir.readSync()) {
+      for (let entry = listing.readSync(); entry !== null; entry = listing.readSync()) {
         // The clock every 16 entries: a PID costs ~30 µs, so a slice overruns by half a millisecond at most.
         if ((++n & 15) === 0 && pause.due()) await pause.wait();
         const name = entry.name;
@@ -162,7 +162,7 @@ export function createProcessScanner(opts: ProcessScannerOptions): ProcessScanne
         processes.push(id.sample);
       }
     } finally {
-      dir.closeSync();
+      listing.closeSync();
     }
     for (const [pid, id] of known) if (id.seen !== gen) known.delete(pid);
     // In PID order whatever the directory's own order: procfs lists by PID already (the sort then costs a

@@ -156,8 +156,3 @@ export function intAt(b: Buffer, pos: number, end: number): number | undefined {
   if (i === start) return undefined;
   return neg ? -n : n;
 }
-
-/** The decimal integer at the start of buf[0..len) (oom_score, oom_score_adj), or undefined. */
-export function parseIntBytes(b: Buffer, len: number): number | undefined {
-  return intAt(b, 0, len);
-}

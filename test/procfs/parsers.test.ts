@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseMemoryCgroup } from '../../src/procfs/cgroup.js';
 import { parseMeminfo } from '../../src/procfs/meminfo.js';
-import { parseIntBytes } from '../../src/procfs/read.js';
+import { intAt } from '../../src/procfs/read.js';
 import { parsePressure } from '../../src/procfs/pressure.js';
 import { parseVmstatValue } from '../../src/procfs/vmstat.js';
 
@@ -27,8 +27,8 @@ describe('parseMemoryCgroup', () => {
   });
 });
 
-describe('parseIntBytes', () => {
-  const int = (s: string) => parseIntBytes(Buffer.from(s), Buffer.byteLength(s));
+describe('intAt', () => {
+  const int = (s: string) => intAt(Buffer.from(s), 0, Buffer.byteLength(s));
   it('reads negative adj and rejects garbage', () => {
     expect(int('-900\n')).toBe(-900);
     expect(int('667\n')).toBe(667);
