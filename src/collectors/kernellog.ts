@@ -19,12 +19,19 @@ const LOST = counter(
   ['source'],
 );
 
+const SAVE_ERRORS = counter(
+  'oom_kernel_log_state_save_errors_total',
+  'Failed writes of --kernel-log.state-file; after one, a restart counts again the kills since the last good write.',
+  ['source'],
+);
+
 /** What this collector reads of the follower: its health, never its records. */
 export interface KernelLogHealth {
   readonly source: string;
   up(): boolean;
   recordsTotal(): number;
   lostTotal(): number;
+  stateSaveErrors(): number;
 }
 
 /**
@@ -53,6 +60,8 @@ export function createKernelLogCollector(deps: { kills: KillStore; health: Kerne
       if (health !== null) out.sample(RECORDS, { source: health.source }, health.recordsTotal());
       out.family(LOST);
       if (health !== null) out.sample(LOST, { source: health.source }, health.lostTotal());
+      out.family(SAVE_ERRORS);
+      if (health !== null) out.sample(SAVE_ERRORS, { source: health.source }, health.stateSaveErrors());
     },
   };
 }

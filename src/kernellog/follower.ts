@@ -53,6 +53,8 @@ export interface KernelLog {
   recordsTotal(): number;
   /** Records the source says were lost (kmsg overwritten before read, journald "Missed N kernel messages"). */
   lostTotal(): number;
+  /** Failed writes of the state file since start (each also logged at warn, once per distinct error). */
+  stateSaveErrors(): number;
   /** Reads whatever the source has now, synchronously; call it first at each scrape. */
   drain(): void;
   /**
@@ -64,9 +66,10 @@ export interface KernelLog {
   checkpoint(): Checkpoint;
   /**
    * Says that the metrics of everything read up to `at` (a checkpoint taken before the scrape; without
-   * it, everything read so far) have been served: that position becomes the committed one, the only one
-   * the state file ever gets. Until the first commit it keeps where this run began, so a restart counts
-   * again, once, every kill no scrape has shown yet.
+   * it, everything read so far) are about to be served: that position becomes the committed one, the
+   * only one the state file ever gets, and is written to it now, before the body leaves (see save()).
+   * Until the first commit it keeps where this run began, so a restart counts again, once, every kill
+   * no scrape has shown yet.
    */
   commit(at?: Checkpoint): void;
   /** The last RECENT_LIMIT kills, oldest first. */
@@ -78,6 +81,10 @@ export interface KernelLog {
 }
 
 export const RECENT_LIMIT = 100;
+
+/** What to grant an exporter that can read no kernel log (said at warn when none is found). */
+export const GRANT_HINT =
+  'Grant one of: root or CAP_SYSLOG (and kernel.dmesg_restrict allowing it) for /dev/kmsg; membership of the systemd-journal group for journald; read access to a syslog file given with --kernel-log.file.';
 
 /** A position of the follower's source, taken by checkpoint(); null before anything was read. */
 export type Checkpoint = SourcePosition | null;
@@ -116,8 +123,15 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
 
   const table = opts.sources ?? SOURCES;
   const selection = await chooseSource({ ...opts, requested: opts.source }, table);
-  for (const r of selection.rejected) log?.info('kernel log source not used', { source: r.source, reason: r.reason });
-  log?.info('kernel log source', { source: selection.source, requested: opts.source, file: selection.file });
+  if (selection.source === 'none') {
+    // Kills are still counted (oom_kills_total, from /proc/vmstat) but none has a name: worth a warn,
+    // with what would fix it.
+    for (const r of selection.rejected) log?.warn('kernel log source not usable', { source: r.source, reason: r.reason });
+    log?.warn(`no kernel log source can be read: OOM kills are counted but not attributed to a victim. ${GRANT_HINT}`, { requested: opts.source });
+  } else {
+    for (const r of selection.rejected) log?.info('kernel log source not used', { source: r.source, reason: r.reason });
+    log?.info('kernel log source', { source: selection.source, requested: opts.source, file: selection.file });
+  }
 
   const bootId = readBootId(procfs);
   const bootTime = readBootTime(procfs);
@@ -154,6 +168,12 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   let lastSavedKey = '';
   let lastSaveMs = 0;
   let lastSaveError = '';
+  let saveErrors = 0;
+  // Losses are logged at most once a minute, with how many since the last line: an overrun storm must
+  // not become a log storm.
+  const LOST_LOG_INTERVAL_MS = 60_000;
+  let lostUnlogged = 0;
+  let lostLoggedAtMs = -Infinity;
   let stopped = false;
 
   const definition = selection.source === 'none' ? undefined : sourceNamed(selection.source, table);
@@ -161,6 +181,12 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   const settings: SourceSettings = { ...opts, file: selection.file ?? undefined };
   const source = createSource(definition, settings, position);
 
+  /**
+   * Writes the committed position when it moved. A commit writes at once (force), so a SIGKILL right
+   * after a scrape cannot make the next run count that scrape's kills again; otherwise (the context
+   * read at start moving where this run began) at most once per saveIntervalMs. The write is a small
+   * file renamed into place: a few tens of µs, so every scrape that moved the position can afford it.
+   */
   function save(force: boolean): void {
     if (stateFile === undefined || bootId === null || source === null) return;
     const pos = committed;
@@ -175,10 +201,30 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
       lastSaveMs = nowMs;
       lastSaveError = '';
     } catch (e) {
+      // A failed write also waits saveIntervalMs before the timer retries it: commits still try each time.
+      lastSaveMs = nowMs;
+      saveErrors++;
       const msg = (e as Error).message;
-      if (msg !== lastSaveError) log?.error('cannot save the kernel log state', { state_file: stateFile, err: msg });
+      // Once per distinct error (and again after a success): a read-only disk fails on every scrape.
+      if (msg !== lastSaveError) {
+        log?.warn('cannot save the kernel log state: a restart will count again the kills since the last save', { state_file: stateFile, err: msg });
+      }
       lastSaveError = msg;
     }
+  }
+
+  /** Logs the losses not logged yet, unless a line went out less than a minute ago (the next drain retries). */
+  function logLost(): void {
+    if (lostUnlogged === 0) return;
+    const nowMs = Date.now();
+    if (nowMs - lostLoggedAtMs < LOST_LOG_INTERVAL_MS) return;
+    log?.warn('kernel log records lost before they could be read: OOM kills among them have no victim', {
+      source: selection.source,
+      lost: lostUnlogged,
+      lost_total: lost,
+    });
+    lostUnlogged = 0;
+    lostLoggedAtMs = nowMs;
   }
 
   function timestampOf(kill: OomKill): number {
@@ -224,11 +270,16 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
     },
     lost(n) {
       lost += n;
+      lostUnlogged += n;
+      logLost();
       // The report in progress may have lost its end; what follows must not inherit its context.
       parser.reset();
     },
     error(err) {
       log?.warn('kernel log source', { source: selection.source, err: err.message });
+    },
+    recovered(message) {
+      log?.info('kernel log source', { source: selection.source, msg: message });
     },
   };
 
@@ -245,6 +296,7 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
       log?.error('kernel log drain failed', { source: selection.source, err: (e as Error).message });
     }
     save(false);
+    logLost();
   }
 
   let timer: NodeJS.Timeout | null = null;
@@ -266,6 +318,7 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
     up: () => !stopped && source !== null && source.up(),
     recordsTotal: () => records,
     lostTotal: () => lost,
+    stateSaveErrors: () => saveErrors,
     drain: drainNow,
     checkpoint() {
       drainNow();
@@ -278,6 +331,7 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
       if (pos === null) return;
       commitCalled = true;
       committed = pos;
+      save(true);
     },
     recent: () => recent,
     onKill(listener) {

@@ -1,11 +1,14 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseLine } from '../../src/kernellog/envelope.js';
-import { startKernelLog, type KernelLog, type KernelLogOptions } from '../../src/kernellog/follower.js';
+import { GRANT_HINT, startKernelLog, type KernelLog, type KernelLogOptions } from '../../src/kernellog/follower.js';
 import type { OomKill } from '../../src/kernellog/types.js';
+import type { LogFields, Logger } from '../../src/log.js';
 import { fakeKmsg, kmsgRecord } from './fake-kmsg.js';
+import { journaldSocketStandIn } from './journald-helper.js';
 
 // Real report lines, as kernels print them (see test/fixtures/kernellog/SOURCES.md):
 // equinor/ert#7797 (kernel 5.x, dmesg --time-format iso; envelope removed here).
@@ -29,8 +32,12 @@ let procfs: string;
 let stateFile: string;
 const running: KernelLog[] = [];
 
-beforeEach(() => {
+// A running journald, as far as the journald source's liveness check can tell.
+let journald: { path: string; close(): Promise<void> };
+
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oom-follower-'));
+  journald = await journaldSocketStandIn(path.join(dir, 'journald.sock'));
   procfs = path.join(dir, 'proc');
   fs.mkdirSync(path.join(procfs, 'sys/kernel/random'), { recursive: true });
   fs.writeFileSync(path.join(procfs, 'sys/kernel/random/boot_id'), `${BOOT}\n`);
@@ -39,6 +46,7 @@ beforeEach(() => {
 });
 afterEach(async () => {
   for (const k of running.splice(0)) await k.stop();
+  await journald.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -47,6 +55,15 @@ async function start(opts: Partial<KernelLogOptions> & Pick<KernelLogOptions, 's
   const k = await startKernelLog({ procfs, pollIntervalMs: 3_600_000, onKill: (kill, ts) => kills.push({ kill, ts }), ...opts });
   running.push(k);
   return { k, kills };
+}
+
+/** A logger that keeps its lines, to assert on what the operator is told and at which level. */
+function captureLog(lines: { level: string; msg: string; fields: LogFields }[]): Logger {
+  const at =
+    (level: string) =>
+    (msg: string, fields: LogFields = {}): void =>
+      void lines.push({ level, msg, fields });
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 /** The kernel's ring buffer as a test script: seq → message (facility 0). */
@@ -199,20 +216,66 @@ describe('follower on kmsg (scripted reads)', () => {
     expect(saved()).toEqual({ source: 'kmsg', seq: 2 });
   });
 
-  it('throttles the saves of committed positions to saveIntervalMs, and stop saves the last one', async () => {
+  it('writes a committed position at once, so a SIGKILL right after a scrape cannot count its kills again', async () => {
     const f = fakeKmsg();
     const saved = () => (JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position;
     f.push(kmsgRecord(1, 'backlog'));
     const { k } = await start({ source: 'kmsg', stateFile, saveIntervalMs: 3_600_000, kmsg: { path: '/dev/null', read: f.read } });
     expect(saved()).toEqual({ source: 'kmsg', seq: 1 });
-    f.push(kmsgRecord(2, 'line'));
-    k.drain();
-    k.commit();
-    // The first save (at start) was just now: this one waits.
+    f.push(kmsgRecord(2, 'line'), kmsgRecord(3, NIX_KILLED));
+    const at = k.checkpoint();
+    // Read while the scrape ran: not committed, not saved.
+    f.push(kmsgRecord(4, 'later'));
     k.drain();
     expect(saved()).toEqual({ source: 'kmsg', seq: 1 });
+    k.commit(at);
+    // No timer, no throttle: on disk before the body is handed out.
+    expect(saved()).toEqual({ source: 'kmsg', seq: 3 });
+    const mtime = fs.statSync(stateFile).mtimeMs;
+    fs.utimesSync(stateFile, 0, 0);
+    // A commit that did not move the position writes nothing.
+    k.commit(at);
+    expect(fs.statSync(stateFile).mtimeMs).toBe(0);
+    expect(mtime).toBeGreaterThan(0);
     await k.stop();
-    expect(saved()).toEqual({ source: 'kmsg', seq: 2 });
+    expect(saved()).toEqual({ source: 'kmsg', seq: 3 });
+  });
+
+  it('counts failed state writes, says so at warn once per distinct error, and writes again once it can', async () => {
+    const f = fakeKmsg();
+    f.push(kmsgRecord(1, 'backlog'));
+    const lines: { level: string; msg: string; fields: LogFields }[] = [];
+    const log = captureLog(lines);
+    const blocked = path.join(dir, 'no-dir', 'state.json');
+    const { k } = await start({ source: 'kmsg', stateFile: blocked, log, kmsg: { path: '/dev/null', read: f.read } });
+    expect(k.stateSaveErrors()).toBe(1);
+    for (let seq = 2; seq <= 4; seq++) {
+      f.push(kmsgRecord(seq, 'line'));
+      k.commit(k.checkpoint());
+    }
+    expect(k.stateSaveErrors()).toBe(4);
+    expect(lines.filter((l) => l.level === 'warn' && l.msg.startsWith('cannot save the kernel log state'))).toHaveLength(1);
+    fs.mkdirSync(path.dirname(blocked));
+    f.push(kmsgRecord(5, 'line'));
+    k.commit(k.checkpoint());
+    expect(k.stateSaveErrors()).toBe(4);
+    expect((JSON.parse(fs.readFileSync(blocked, 'utf8')) as { position: unknown }).position).toEqual({ source: 'kmsg', seq: 5 });
+  });
+
+  it('logs lost records at warn, at most once a minute, with the count since the last line', async () => {
+    const f = fakeKmsg();
+    f.push(kmsgRecord(1, 'backlog'));
+    const lines: { level: string; msg: string; fields: LogFields }[] = [];
+    const { k } = await start({ source: 'kmsg', log: captureLog(lines), kmsg: { path: '/dev/null', read: f.read } });
+    f.push(kmsgRecord(5, 'after a gap of 3'));
+    k.drain();
+    f.push(kmsgRecord(8, 'after a gap of 2'));
+    k.drain();
+    const lost = lines.filter((l) => l.msg.startsWith('kernel log records lost'));
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.level).toBe('warn');
+    expect(lost[0]!.fields).toMatchObject({ source: 'kmsg', lost: 3, lost_total: 3 });
+    expect(k.lostTotal()).toBe(5);
   });
 
   it('a kill read but not committed is counted again, once, after a restart; a committed one is not', async () => {
@@ -419,7 +482,7 @@ describe('follower on journald (fake journalctl)', () => {
        setInterval(() => {}, 1000);`,
     );
     const journalctl = [process.execPath, script];
-    const first = await start({ source: 'journald', stateFile, journalctl });
+    const first = await start({ source: 'journald', stateFile, journalctl, journaldSocket: journald.path });
     await vi.waitFor(() => expect(first.kills).toHaveLength(1), { timeout: 10_000, interval: 20 });
     expect(first.k.up()).toBe(true);
     expect(first.k.recordsTotal()).toBe(2);
@@ -430,7 +493,7 @@ describe('follower on journald (fake journalctl)', () => {
     expect(first.k.up()).toBe(false);
     expect((JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { position: unknown }).position).toEqual({ source: 'journald', cursor: 'c2' });
 
-    const second = await start({ source: 'journald', stateFile, journalctl });
+    const second = await start({ source: 'journald', stateFile, journalctl, journaldSocket: journald.path });
     await vi.waitFor(() => expect(fs.readFileSync(argsFile, 'utf8').trim().split('\n')).toHaveLength(2), { timeout: 10_000, interval: 20 });
     const [a1, a2] = fs
       .readFileSync(argsFile, 'utf8')
@@ -452,7 +515,7 @@ describe('follower on journald, before the first commit (fake journalctl)', () =
     // "-n 1": the last entry before our start (context), then a kill after it, then another line.
     const out = [entry('c0', nowUsec - 60_000_000, 'before'), entry('c1', nowUsec + 60_000_000, NIX_KILLED), entry('c2', nowUsec + 61_000_000, 'after')];
     fs.writeFileSync(script, `process.stdout.write(${JSON.stringify(out.join('\n') + '\n')}); setInterval(() => {}, 1000);`);
-    const { k, kills } = await start({ source: 'journald', stateFile, saveIntervalMs: 0, journalctl: [process.execPath, script] });
+    const { k, kills } = await start({ source: 'journald', stateFile, saveIntervalMs: 0, journalctl: [process.execPath, script], journaldSocket: journald.path });
     await vi.waitFor(() => expect(k.recordsTotal()).toBe(2), { timeout: 10_000, interval: 20 });
     expect(kills).toHaveLength(1);
     k.drain();
@@ -471,5 +534,40 @@ describe('follower without a source', () => {
     expect(k.up()).toBe(false);
     expect([k.recordsTotal(), k.lostTotal(), k.recent().length]).toEqual([0, 0, 0]);
     expect(k.resume.reason).toBe('no kernel log source');
+  });
+});
+
+describe('follower that can read no kernel log', () => {
+  it('auto finding no source says so at warn, with why for each source and what to grant', async () => {
+    const lines: { level: string; msg: string; fields: LogFields }[] = [];
+    const { k } = await start({
+      source: 'auto',
+      log: captureLog(lines),
+      kmsg: { path: path.join(dir, 'no-kmsg') },
+      journalctl: [path.join(dir, 'no-journalctl')],
+      syslogFiles: [path.join(dir, 'no-kern.log')],
+    });
+    expect(k.source).toBe('none');
+    expect(k.up()).toBe(false);
+    const warns = lines.filter((l) => l.level === 'warn');
+    expect(warns.map((l) => l.fields['source'])).toEqual(['kmsg', 'journald', 'file', undefined]);
+    expect(warns.at(-1)!.msg).toMatch(/no kernel log source can be read/);
+    expect(warns.at(-1)!.msg).toContain(GRANT_HINT);
+    expect(GRANT_HINT).toMatch(/CAP_SYSLOG.*systemd-journal group.*--kernel-log\.file/);
+  });
+
+  it('journald asked for while journald is stopped: down, and the log says why at warn', async () => {
+    const lines: { level: string; msg: string; fields: LogFields }[] = [];
+    // A journalctl that follows and never prints, as the real one does with no journald writing.
+    const script = path.join(dir, 'silent-journalctl.cjs');
+    fs.writeFileSync(script, 'setInterval(() => {}, 1000);');
+    const stale = path.join(dir, 'stale.sock');
+    execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind(sys.argv[1])', stale]);
+    const { k } = await start({ source: 'journald', log: captureLog(lines), journalctl: [process.execPath, script], journaldSocket: stale });
+    await vi.waitFor(() => expect(lines.some((l) => l.level === 'warn' && /systemd-journald is not running/.test(String(l.fields['err'])))).toBe(true), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    expect(k.up()).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 
 const JOURNALD = '/lib/systemd/systemd-journald';
 
@@ -42,5 +43,18 @@ export async function ensureJournald(): Promise<() => Promise<void>> {
     const gone = new Promise((r) => started.once('exit', r));
     started.kill('SIGTERM');
     await gone;
+  };
+}
+
+/**
+ * A unix stream socket that accepts and hangs up, as journald's stdout socket does for a client that
+ * sends no header: the stand-in for a running journald where tests use a fake journalctl.
+ */
+export async function journaldSocketStandIn(socketPath: string): Promise<{ path: string; close(): Promise<void> }> {
+  const server = net.createServer((c) => c.destroy());
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, () => resolve()));
+  return {
+    path: socketPath,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -35,6 +35,13 @@ interface OpenFile {
 }
 
 const CHUNK = 64 * 1024;
+/**
+ * The longest line delivered. A kernel record is at most 8 KiB once escaped (CONSOLE_EXT_LOG_MAX) and
+ * rsyslog's default message limit is 8 KiB, so with its prefix a real line is far shorter; a longer one
+ * is something else (a binary written to the log, a runaway writer). Beyond this the line is dropped up
+ * to its newline and counted as lost, so memory and the cost of a drain stay bounded.
+ */
+export const MAX_LINE_BYTES = 64 * 1024;
 const MARK = 64;
 const NEWLINE = 0x0a;
 
@@ -106,9 +113,19 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
         }
         deliver(line);
       }
+      f.mark = Buffer.from(data.subarray(Math.max(0, data.length - MARK)));
+      if (data.length - start > MAX_LINE_BYTES) {
+        // Not a log line: drop it up to its newline, and say so once per drain that finds one.
+        f.tail = Buffer.alloc(0);
+        if (!f.skipFirst) {
+          f.skipFirst = true;
+          sink?.lost(1);
+          sink?.error(new Error(`${path}: a line longer than ${MAX_LINE_BYTES} bytes at offset ${f.offset - (data.length - start)} was skipped`));
+        }
+        continue;
+      }
       // Copy: `buf` is reused by the next read.
       f.tail = Buffer.from(data.subarray(start));
-      f.mark = Buffer.from(data.subarray(Math.max(0, data.length - MARK)));
     }
   }
 
@@ -170,6 +187,61 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
     }
   }
 
+  /**
+   * After a copytruncate: finds the copy logrotate made (a sibling named `<file>.1`, `<file>-20261130`,
+   * ..., not compressed yet) that holds, at our offset, the very bytes we last read, and reads it from
+   * there to its end into `f`'s unfinished line. Lines written between the copy and the truncation are
+   * in neither file: logrotate itself loses those.
+   */
+  function readCopy(f: OpenFile): void {
+    if (f.mark.length === 0) return;
+    const dir = nodePath.dirname(path);
+    const base = nodePath.basename(path);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return;
+    }
+    let best: { name: string; mtimeMs: number } | null = null;
+    for (const name of names) {
+      if (name === base || !(name.startsWith(`${base}.`) || name.startsWith(`${base}-`)) || /\.(gz|xz|bz2|zst|lz4|Z)$/.test(name)) continue;
+      const candidate = nodePath.join(dir, name);
+      try {
+        const st = fs.statSync(candidate, { bigint: true });
+        if (!st.isFile() || String(st.ino) === f.inode || Number(st.size) < f.offset) continue;
+        if (!holdsAt(candidate, f.offset - f.mark.length, f.mark)) continue;
+        const mtimeMs = Number(st.mtimeMs);
+        if (best === null || mtimeMs > best.mtimeMs) best = { name: candidate, mtimeMs };
+      } catch {
+        // Vanished or unreadable: not the copy we can use.
+      }
+    }
+    if (best === null) {
+      sink?.error(new Error(`${path} was truncated in place and no copy holding our last read was found next to it: lines written since the last read may be lost`));
+      return;
+    }
+    const copy = open(best.name, f.offset);
+    if (copy === null) return;
+    copy.tail = f.tail;
+    copy.skipFirst = f.skipFirst;
+    readAvailable(copy);
+    f.tail = copy.tail;
+    f.skipFirst = copy.skipFirst;
+    close(copy, false);
+  }
+
+  /** Whether the file at `p` holds `bytes` at `offset`. */
+  function holdsAt(p: string, offset: number, bytes: Buffer): boolean {
+    const fd = fs.openSync(p, 'r');
+    try {
+      const got = Buffer.alloc(bytes.length);
+      return fs.readSync(fd, got, 0, got.length, offset) === got.length && got.equals(bytes);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   function statInode(p: string): string | null {
     try {
       return String(fs.statSync(p, { bigint: true }).ino);
@@ -195,7 +267,9 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
       old = cur;
       cur = open(path, 0);
     } else if (truncated(cur)) {
-      // Truncated in place (copytruncate): the unfinished line will never be completed in this file.
+      // Truncated in place (copytruncate): what was written since our last read is in the copy.
+      readCopy(cur);
+      // The unfinished line will never be completed in this file.
       if (cur.tail.length > 0 && !cur.skipFirst) deliver(cur.tail);
       cur.tail = Buffer.alloc(0);
       cur.mark = Buffer.alloc(0);

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { MISSED_MESSAGE_ID, parseJournalJson, type JournalEntry } from '../journal-record.js';
 import type { LogRecord } from '../types.js';
 import type { Backlog, KernelLogSource, RecordSink, SourceDefinition } from './source.js';
@@ -18,7 +19,18 @@ export interface JournaldSourceOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** Wall clock in ms; injectable for tests. */
   now?: () => number;
+  /** journald's stdout stream socket, whose listener says journald runs (default JOURNALD_SOCKET). */
+  socket?: string;
+  /** How often that is checked (default 10 s). */
+  livenessIntervalMs?: number;
 }
+
+/**
+ * A socket systemd-journald listens on from its start, on every version: connecting (and hanging up
+ * before the stream header, which journald drops without a word) tells whether it runs. Only the
+ * listening process accepts; a socket file left by a journald that stopped refuses.
+ */
+export const JOURNALD_SOCKET = '/run/systemd/journal/stdout';
 
 export const JOURNALCTL = ['journalctl'] as const;
 
@@ -121,6 +133,11 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
   let stopped = false;
   let delayMs = initialMs;
   let restartTimer: NodeJS.Timeout | null = null;
+  const socketPath = opts.socket ?? JOURNALD_SOCKET;
+  const livenessIntervalMs = opts.livenessIntervalMs ?? 10_000;
+  let livenessTimer: NodeJS.Timeout | null = null;
+  // Why journald is not running, as the last check found; null while it runs.
+  let journaldDown: string | null = null;
   let exited: Promise<void> = Promise.resolve();
   // Whether the running journalctl was started without a cursor: what it prints from before our start is context.
   let fromStart = false;
@@ -162,6 +179,14 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     });
     const c = run.child;
     child = c;
+    // Without the systemd-journal group journalctl shows only the user's own journal, says so once on
+    // stderr, and follows nothing of the kernel's: say it where the operator looks.
+    let hinted = false;
+    c.stderr?.on('data', () => {
+      if (hinted || !/insufficient permissions|not seeing messages from other users/i.test(run.stderr())) return;
+      hinted = true;
+      sink?.error(new Error(`journalctl: ${lastLine(run.stderr())} (run the exporter as root or in the systemd-journal group to see kernel records)`));
+    });
     c.on('spawn', () => {
       if (!done) running = true;
     });
@@ -194,6 +219,34 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     });
     // 'close' rather than 'exit': stdout has been read to its end by then, so no line is left behind.
     c.on('close', (code, signal) => finish(signal ? `killed by ${signal}` : `exited with code ${code}`));
+  }
+
+  /**
+   * journalctl -f with no journald writing waits forever without a word (stopped journald, or a journal
+   * nobody writes): the follower would look up while no kill can reach it. So journald itself is
+   * checked now and then.
+   */
+  function checkJournald(): void {
+    const sock = connect(socketPath);
+    let settled = false;
+    const done = (problem: string | null): void => {
+      if (settled) return;
+      settled = true;
+      sock.destroy();
+      if (stopped) return;
+      if (problem !== null && journaldDown === null) {
+        sink?.error(
+          new Error(
+            `systemd-journald is not running (${socketPath}: ${problem}): journalctl waits and no kernel record can arrive, so kills are missed until it is back (in a container, mount the host's /run/systemd/journal)`,
+          ),
+        );
+      }
+      if (problem === null && journaldDown !== null) sink?.recovered?.(`systemd-journald runs again (${socketPath} answers)`);
+      journaldDown = problem;
+    };
+    sock.once('connect', () => done(null));
+    sock.once('error', (e: NodeJS.ErrnoException) => done(e.code === 'ECONNREFUSED' ? 'nobody listens' : e.code === 'ENOENT' ? 'no such socket' : e.message));
+    sock.setTimeout(5000, () => done('no answer within 5 s'));
   }
 
   function handleLine(line: string): void {
@@ -232,16 +285,20 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     start(s) {
       sink = s;
       spawnJournalctl();
+      checkJournald();
+      livenessTimer = setInterval(checkJournald, livenessIntervalMs);
+      livenessTimer.unref();
     },
     // journalctl pushes its lines as they come; there is nothing to pull.
     drain() {},
-    up: () => running,
+    up: () => running && journaldDown === null,
     pid: () => (running ? child?.pid : undefined),
     position(): JournaldPosition | null {
       return cursor === null ? null : { source: 'journald', cursor };
     },
     async stop() {
       stopped = true;
+      if (livenessTimer !== null) clearInterval(livenessTimer);
       if (restartTimer !== null) clearTimeout(restartTimer);
       restartTimer = null;
       const c = child;
@@ -343,6 +400,7 @@ export const journaldSource: SourceDefinition<JournaldPosition> = {
     createJournaldSource({
       ...(settings.journalctl ? { command: settings.journalctl } : {}),
       ...(settings.journaldBackoff ? { backoff: settings.journaldBackoff } : {}),
+      ...(settings.journaldSocket !== undefined ? { socket: settings.journaldSocket } : {}),
       afterCursor: resume?.cursor,
     }),
   backlog: (settings) => journaldBacklog({ command: settings.journalctl }),

@@ -19,6 +19,10 @@ export interface KmsgSourceOptions {
    * the backlog is still read, as context for the parser only.
    */
   afterSeq?: number | undefined;
+  /** Delay before opening again after the device failed: starts at initialMs, doubles up to maxMs. */
+  retry?: { initialMs: number; maxMs: number };
+  /** Monotonic clock in ms; tests step it. */
+  now?: () => number;
 }
 
 /**
@@ -59,8 +63,19 @@ export function createKmsgSource(opts: KmsgSourceOptions = {}): KernelLogSource<
 function kmsgReader(opts: KmsgSourceOptions, mode: KmsgMode): KernelLogSource<KmsgPosition> {
   const path = opts.path ?? KMSG_PATH;
   const read = opts.read ?? defaultRead;
+  const retryInitialMs = opts.retry?.initialMs ?? 1000;
+  const retryMaxMs = opts.retry?.maxMs ?? 60_000;
+  const now = opts.now ?? (() => performance.now());
   let fd: number | null = null;
   let failed = false;
+  let stopped = false;
+  // When the device may be opened again after a failure (it is retried from drains: the follower's
+  // timer and every scrape), and the delay after the next failure.
+  let retryAtMs = 0;
+  let retryDelayMs = retryInitialMs;
+  let lastError = '';
+  // The highest sequence number the device has shown, to notice a saved one that is beyond its end.
+  let highestSeen: number | null = null;
   let sink: RecordSink | null = null;
   let buf = Buffer.alloc(INITIAL_BUFFER);
   // The last sequence number delivered (or, when resuming, the last one the previous run delivered).
@@ -68,11 +83,12 @@ function kmsgReader(opts: KmsgSourceOptions, mode: KmsgMode): KernelLogSource<Km
   // While true, records are context only: the whole backlog when starting at the end; when resuming,
   // the records up to the saved sequence number, which the previous run already counted.
   let replaying = mode === 'follow';
-  const resuming = opts.afterSeq !== undefined;
+  let resuming = opts.afterSeq !== undefined;
 
   function handle(raw: string): void {
     const rec = parseKmsgRecord(raw);
     if (rec === null || sink === null) return;
+    if (highestSeen === null || rec.seq > highestSeen) highestSeen = rec.seq;
     const logRecord: LogRecord = {
       message: rec.message,
       fromKernel: rec.facility === 0,
@@ -107,10 +123,57 @@ function kmsgReader(opts: KmsgSourceOptions, mode: KmsgMode): KernelLogSource<Km
       }
       fd = null;
     }
-    sink?.error(err);
+    retryAtMs = now() + retryDelayMs;
+    const retry = mode === 'follow' ? `; trying again in ${Math.round(retryDelayMs / 1000)} s` : '';
+    retryDelayMs = Math.min(retryDelayMs * 2, retryMaxMs);
+    // The same failure again and again (no CAP_SYSLOG) is said once; a new one, or after a success, again.
+    if (err.message !== lastError) sink?.error(new Error(err.message + retry));
+    lastError = err.message;
+  }
+
+  /**
+   * Opens the device and reads what it holds (a fresh open starts at the oldest record): at start the
+   * backlog, after a failure what came meanwhile (records already delivered are skipped by sequence
+   * number, the gap counted as lost). False when the open failed.
+   */
+  function openAndCatchUp(): boolean {
+    try {
+      fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    } catch (e) {
+      const code = errnoCode(e);
+      const grant = code === 'EPERM' || code === 'EACCES' ? ' (reading it needs root or CAP_SYSLOG, and kernel.dmesg_restrict may refuse others)' : '';
+      fail(new Error(`opening ${path}: ${(e as Error).message}${grant}`));
+      return false;
+    }
+    if (failed) sink?.recovered?.(`${path} is open again`);
+    failed = false;
+    retryDelayMs = retryInitialMs;
+    lastError = '';
+    readAvailable();
+    if (resuming && lastSeq !== null && replaying && highestSeen !== null && lastSeq > highestSeen) {
+      // The saved sequence number was never reached in this boot's log (an edited or corrupt state
+      // with the right boot id): waiting for it would count nothing, ever. The end is all we can trust.
+      sink?.error(
+        new Error(
+          `the saved position (sequence ${lastSeq}) is beyond the end of ${path} (last record ${highestSeen}): not resuming from it, starting at the end of the log`,
+        ),
+      );
+      lastSeq = highestSeen;
+      resuming = false;
+    }
+    if (!resuming) replaying = false;
+    return true;
   }
 
   function drainNow(): void {
+    if (fd === null && failed && !stopped && sink !== null && mode === 'follow' && now() >= retryAtMs) {
+      openAndCatchUp();
+      return;
+    }
+    readAvailable();
+  }
+
+  function readAvailable(): void {
     let epipes = 0;
     while (fd !== null) {
       let n: number;
@@ -145,15 +208,7 @@ function kmsgReader(opts: KmsgSourceOptions, mode: KmsgMode): KernelLogSource<Km
     userspaceKillers: false,
     start(s) {
       sink = s;
-      try {
-        fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      } catch (e) {
-        fail(new Error(`opening ${path}: ${(e as Error).message}`));
-        return;
-      }
-      // A fresh open reads from the oldest record in the ring buffer: this first drain is the backlog.
-      drainNow();
-      if (!resuming) replaying = false;
+      openAndCatchUp();
     },
     drain: drainNow,
     up: () => fd !== null && !failed,
@@ -161,6 +216,7 @@ function kmsgReader(opts: KmsgSourceOptions, mode: KmsgMode): KernelLogSource<Km
       return lastSeq === null ? null : { source: 'kmsg', seq: lastSeq };
     },
     async stop() {
+      stopped = true;
       if (fd !== null) {
         fs.closeSync(fd);
         fd = null;

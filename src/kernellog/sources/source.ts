@@ -19,6 +19,8 @@ export interface RecordSink {
   lost(n: number): void;
   /** Something went wrong that the operator should see; the source keeps trying where it can. */
   error(err: Error): void;
+  /** A problem reported through error() is over (the device opened again, journald is back). */
+  recovered?(message: string): void;
 }
 
 export interface KernelLogSource<P extends PositionBase = PositionBase> {
@@ -73,6 +75,8 @@ export interface SourceSettings {
   /** journalctl and any leading arguments. */
   journalctl?: readonly string[];
   journaldBackoff?: { initialMs: number; maxMs: number };
+  /** journald's stdout socket, checked to tell whether journald runs (tests point it elsewhere). */
+  journaldSocket?: string;
   /** The syslog files `auto` tries after --kernel-log.file. */
   syslogFiles?: readonly string[];
 }

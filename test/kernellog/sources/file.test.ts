@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createFileSource } from '../../../src/kernellog/sources/file.js';
+import { createFileSource, MAX_LINE_BYTES } from '../../../src/kernellog/sources/file.js';
 import type { KernelLogSource, RecordSink } from '../../../src/kernellog/sources/source.js';
 
 let dir: string;
@@ -117,6 +117,71 @@ describe('file source', () => {
     fs.appendFileSync(log, lines(23, 23));
     src.drain();
     expect(got).toEqual(nums(1, 23));
+  });
+
+  it.each([['kern.log.1'], ['kern.log-20261130']])(
+    'copytruncate mid-burst: the lines written since the last read are read from the copy (%s), exactly once',
+    (copyName) => {
+      fs.writeFileSync(log, '');
+      const { src, got, errors } = follow();
+      fs.appendFileSync(log, lines(1, 20));
+      src.drain();
+      // Written after our last read, then copied away and truncated before we look again.
+      fs.appendFileSync(log, lines(21, 30) + 'Nov 27 03:00:00 host kernel: [ 12.000001] line 3');
+      // An older generation beside it, with other bytes at our offset: not the copy.
+      fs.writeFileSync(path.join(dir, 'kern.log.2'), lines(100, 200));
+      fs.copyFileSync(log, path.join(dir, copyName));
+      fs.truncateSync(log, 0);
+      fs.appendFileSync(log, lines(32, 35));
+      src.drain();
+      src.drain();
+      // "line 3" was the copy's unfinished last line: logrotate copied it so, it is delivered as it is.
+      expect(got).toEqual([...nums(1, 30), 'line 3', ...nums(32, 35)]);
+      expect(errors).toEqual([]);
+    },
+  );
+
+  it('truncated with no copy beside it: says that lines since the last read may be lost', () => {
+    fs.writeFileSync(log, '');
+    const { src, got, errors } = follow();
+    fs.appendFileSync(log, lines(1, 5));
+    src.drain();
+    fs.appendFileSync(log, lines(6, 8));
+    // Compressed at once (logrotate's compress without delaycompress): not readable at an offset.
+    fs.writeFileSync(path.join(dir, 'kern.log.1.gz'), 'not really gzip');
+    fs.truncateSync(log, 0);
+    fs.appendFileSync(log, lines(9, 9));
+    src.drain();
+    expect(got).toEqual([...nums(1, 5), 'line 9']);
+    expect(errors).toEqual([expect.stringMatching(/truncated in place and no copy .* may be lost/)]);
+  });
+
+  it('skips a line longer than MAX_LINE_BYTES up to its newline, counts it lost, and reads on in bounded memory', () => {
+    fs.writeFileSync(log, '');
+    let lost = 0;
+    const got: string[] = [];
+    const errors: string[] = [];
+    const src = createFileSource({ path: log });
+    sources.push(src);
+    src.start({ record: (r) => got.push(r.message), lost: (n) => (lost += n), error: (e) => errors.push(e.message) });
+    fs.appendFileSync(log, lines(1, 1));
+    // 10 MB without a newline, written in pieces with drains between, as a runaway writer would.
+    const piece = 'x'.repeat(1024 * 1024);
+    for (let i = 0; i < 10; i++) {
+      fs.appendFileSync(log, piece);
+      src.drain();
+    }
+    fs.appendFileSync(log, 'end of the long one\n' + lines(2, 3));
+    src.drain();
+    expect(got).toEqual(nums(1, 3));
+    expect(lost).toBe(1);
+    expect(errors).toEqual([expect.stringMatching(new RegExp(`line longer than ${MAX_LINE_BYTES} bytes at offset \\d+ was skipped`))]);
+    // A line just under the limit is still a line.
+    const long = `Nov 27 03:00:00 host kernel: [ 12.000001] ${'y'.repeat(MAX_LINE_BYTES - 100)}`;
+    fs.appendFileSync(log, long + '\n');
+    src.drain();
+    expect(got.at(-1)).toHaveLength(MAX_LINE_BYTES - 100);
+    expect(lost).toBe(1);
   });
 
   it('keeps exact line counts through many rotations and truncations mid-stream', () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,7 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { createJournaldSource, JOURNAL_MATCHES, type JournaldSource } from '../../../src/kernellog/sources/journald.js';
 import type { RecordSink } from '../../../src/kernellog/sources/source.js';
 import type { LogRecord } from '../../../src/kernellog/types.js';
-import { ensureJournald } from '../journald-helper.js';
+import { ensureJournald, journaldSocketStandIn } from '../journald-helper.js';
 import { requireRoot } from '../../helpers/root.js';
 
 /**
@@ -29,14 +30,18 @@ process.stdout.write(out.slice(0, half), () => setTimeout(() => process.stdout.w
 `;
 
 let dir: string;
+// A running journald, as far as the source's liveness check can tell (the journalctl here is a fake).
+let journald: { path: string; close(): Promise<void> };
 const sources: JournaldSource[] = [];
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oom-journald-source-'));
   fs.writeFileSync(path.join(dir, 'fake-journalctl.cjs'), FAKE);
+  journald = await journaldSocketStandIn(path.join(dir, 'stdout'));
 });
 afterEach(async () => {
   for (const s of sources.splice(0)) await s.stop();
+  await journald.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -66,6 +71,7 @@ function start(afterCursor?: string, now?: () => number): { src: JournaldSource;
   const src = createJournaldSource({
     command: [process.execPath, path.join(dir, 'fake-journalctl.cjs'), dir],
     backoff: { initialMs: 100, maxMs: 400 },
+    socket: journald.path,
     afterCursor,
     ...(now ? { now } : {}),
   });
@@ -205,12 +211,58 @@ describe('journald source, fake journalctl', () => {
   });
 
   it('is down, with the reason, when journalctl cannot be run at all', async () => {
-    const src = createJournaldSource({ command: [path.join(dir, 'no-such-journalctl')], backoff: { initialMs: 60_000, maxMs: 60_000 } });
+    const src = createJournaldSource({ command: [path.join(dir, 'no-such-journalctl')], backoff: { initialMs: 60_000, maxMs: 60_000 }, socket: journald.path });
     sources.push(src);
     const c = collect(() => src);
     src.start(c.sink);
     await vi.waitFor(() => expect(c.errors).toHaveLength(1), { timeout: 10_000, interval: 20 });
     expect(c.errors[0]!.message).toMatch(/ENOENT/);
+    expect(src.up()).toBe(false);
+  });
+});
+
+describe('journald source, journald itself not running', () => {
+  /** A socket file nobody listens on, as a journald that stopped or was killed leaves behind. */
+  function staleSocket(p: string): void {
+    execFileSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).bind(sys.argv[1])', p]);
+  }
+
+  it('is down while journald is not running though journalctl waits, says why at once, and is up again when journald is back', async () => {
+    fs.writeFileSync(path.join(dir, 'stay-0'), '');
+    const socket = path.join(dir, 'stopped-journald.sock');
+    staleSocket(socket);
+    const src = createJournaldSource({ command: [process.execPath, path.join(dir, 'fake-journalctl.cjs'), dir], socket, livenessIntervalMs: 50 });
+    sources.push(src);
+    const recovered: string[] = [];
+    const c = collect(() => src);
+    src.start({ ...c.sink, recovered: (m) => recovered.push(m) });
+    await vi.waitFor(() => expect(c.errors).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    expect(c.errors[0]!.message).toMatch(/systemd-journald is not running \(.*stopped-journald\.sock: nobody listens\)/);
+    // journalctl itself runs (and would wait forever): the source is down all the same.
+    await vi.waitFor(() => expect(fs.existsSync(path.join(dir, 'args-0.json'))).toBe(true), { timeout: 10_000, interval: 20 });
+    expect(src.up()).toBe(false);
+
+    fs.rmSync(socket);
+    const back = await journaldSocketStandIn(socket);
+    try {
+      await vi.waitFor(() => expect(src.up()).toBe(true), { timeout: 10_000, interval: 20 });
+      expect(recovered).toEqual([expect.stringMatching(/systemd-journald runs again/)]);
+      // Said once, not at every check.
+      expect(c.errors).toHaveLength(1);
+    } finally {
+      await src.stop();
+      await back.close();
+    }
+  });
+
+  it('is down when there is no journald socket at all', async () => {
+    fs.writeFileSync(path.join(dir, 'stay-0'), '');
+    const src = createJournaldSource({ command: [process.execPath, path.join(dir, 'fake-journalctl.cjs'), dir], socket: path.join(dir, 'nothing-here') });
+    sources.push(src);
+    const c = collect(() => src);
+    src.start(c.sink);
+    await vi.waitFor(() => expect(c.errors).toHaveLength(1), { timeout: 10_000, interval: 20 });
+    expect(c.errors[0]!.message).toMatch(/nothing-here: no such socket/);
     expect(src.up()).toBe(false);
   });
 });

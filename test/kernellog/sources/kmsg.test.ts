@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createKmsgSource } from '../../../src/kernellog/sources/kmsg.js';
 import type { RecordSink } from '../../../src/kernellog/sources/source.js';
 import type { LogRecord } from '../../../src/kernellog/types.js';
@@ -11,13 +11,15 @@ function collect() {
   const live: LogRecord[] = [];
   const replayed: LogRecord[] = [];
   const errors: Error[] = [];
+  const recovered: string[] = [];
   let lost = 0;
   const sink: RecordSink = {
     record: (r, replay) => (replay ? replayed : live).push(r),
     lost: (n) => (lost += n),
     error: (e) => errors.push(e),
+    recovered: (m) => recovered.push(m),
   };
-  return { sink, live, replayed, errors, lost: () => lost };
+  return { sink, live, replayed, errors, recovered, lost: () => lost };
 }
 
 // Any openable path: the reads come from the fake.
@@ -161,6 +163,94 @@ describe('kmsg source, scripted reads', () => {
     src.drain();
     expect(k.pending()).toBeGreaterThan(0);
     expect(src.up()).toBe(true);
+  });
+
+  it('a saved sequence number beyond the end of the log: said, not trusted, starts at the end and counts what comes next', () => {
+    const k = fakeKmsg();
+    k.records(1, 9);
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read, afterSeq: 500 });
+    const c = collect();
+    src.start(c.sink);
+    expect(c.errors.map((e) => e.message)).toEqual([expect.stringMatching(/sequence 500\) is beyond the end of .* \(last record 9\).*starting at the end/)]);
+    expect(c.replayed).toHaveLength(9);
+    expect(src.position()).toEqual({ source: 'kmsg', seq: 9 });
+    k.records(10, 11);
+    src.drain();
+    expect(c.live.map((r) => r.message)).toEqual(['record 10', 'record 11']);
+    expect(c.lost()).toBe(0);
+  });
+
+  it('a saved sequence number at the end is trusted: nothing said, the next record counts', () => {
+    const k = fakeKmsg();
+    k.records(1, 9);
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read, afterSeq: 9 });
+    const c = collect();
+    src.start(c.sink);
+    expect(c.errors).toEqual([]);
+    k.records(10, 10);
+    src.drain();
+    expect(c.live.map((r) => r.message)).toEqual(['record 10']);
+  });
+
+  it('opens the device again after a failure, with backoff, and counts what came meanwhile once, the overwritten as lost', () => {
+    const k = fakeKmsg();
+    let nowMs = 0;
+    const src = createKmsgSource({ path: FAKE_PATH, read: k.read, retry: { initialMs: 1000, maxMs: 4000 }, now: () => nowMs });
+    const c = collect();
+    src.start(c.sink);
+    k.records(1, 2);
+    k.push(errno('EIO'));
+    src.drain();
+    expect(src.up()).toBe(false);
+    expect(c.errors.map((e) => e.message)).toEqual([expect.stringMatching(/EIO.*trying again in 1 s/)]);
+    // A fresh open reads from the oldest record: 1 and 2 again (skipped), 3 was overwritten, 4 and 5 are new.
+    k.records(1, 2);
+    k.records(4, 5);
+    nowMs = 999;
+    src.drain();
+    expect(src.up()).toBe(false);
+    nowMs = 1000;
+    src.drain();
+    expect(src.up()).toBe(true);
+    expect(c.live.map((r) => r.message)).toEqual(['record 1', 'record 2', 'record 4', 'record 5']);
+    expect(c.lost()).toBe(1);
+    expect(c.recovered).toEqual([`${FAKE_PATH} is open again`]);
+  });
+
+  it('retries an open that fails, doubling the delay up to the maximum, and says the same failure once', () => {
+    const dir = fs.mkdtempSync('/tmp/oom-kmsg-');
+    const device = `${dir}/kmsg`;
+    const k = fakeKmsg();
+    let nowMs = 0;
+    const src = createKmsgSource({ path: device, read: k.read, retry: { initialMs: 1000, maxMs: 4000 }, now: () => nowMs });
+    const c = collect();
+    try {
+      src.start(c.sink);
+      expect(src.up()).toBe(false);
+      const opens = vi.spyOn(fs, 'openSync');
+      const tries: number[] = [];
+      for (nowMs = 100; nowMs <= 20_000; nowMs += 100) {
+        const before = opens.mock.calls.filter(([p]) => p === device).length;
+        src.drain();
+        if (opens.mock.calls.filter(([p]) => p === device).length > before) tries.push(nowMs);
+      }
+      opens.mockRestore();
+      expect(tries).toEqual([1000, 3000, 7000, 11_000, 15_000, 19_000]);
+      expect(c.errors).toHaveLength(1);
+      expect(c.errors[0]!.message).toMatch(/ENOENT.*trying again in 1 s/);
+      // The device appears: the next retry opens it, and the backlog there is context (this run starts then).
+      fs.writeFileSync(device, '');
+      k.records(1, 3);
+      nowMs += 4000;
+      src.drain();
+      expect(src.up()).toBe(true);
+      expect(c.replayed).toHaveLength(3);
+      k.records(4, 4);
+      src.drain();
+      expect(c.live.map((r) => r.message)).toEqual(['record 4']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is down with a clear error when the device cannot be opened', () => {
