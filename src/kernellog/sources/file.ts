@@ -32,6 +32,12 @@ interface OpenFile {
   skipFirst: boolean;
   /** The last bytes before `offset`, to notice a truncation that was refilled past our offset before we looked. */
   mark: Buffer;
+  /**
+   * The file's first bytes (up to HEAD). Lines that differ only early (a pid, a time) can end alike
+   * for more than MARK bytes: a file truncated and refilled to our offset with such lines passes the
+   * mark, but not its first line.
+   */
+  head: Buffer;
 }
 
 const CHUNK = 64 * 1024;
@@ -42,7 +48,8 @@ const CHUNK = 64 * 1024;
  * to its newline and counted as lost, so memory and the cost of a drain stay bounded.
  */
 export const MAX_LINE_BYTES = 64 * 1024;
-const MARK = 64;
+const MARK = 1024;
+const HEAD = 1024;
 const NEWLINE = 0x0a;
 
 function errnoCode(e: unknown): string | undefined {
@@ -99,6 +106,9 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
       }
       if (n === 0) return any;
       any = true;
+      if (f.head.length === f.offset && f.offset < HEAD) f.head = Buffer.concat([f.head, buf.subarray(0, Math.min(n, HEAD - f.offset))]);
+      // A copy of its own size: a view would keep the whole concatenation (and `buf` changes with the next read).
+      f.mark = Buffer.from(Buffer.concat([f.mark, buf.subarray(0, n)]).subarray(-MARK));
       f.offset += n;
       const data = f.tail.length > 0 ? Buffer.concat([f.tail, buf.subarray(0, n)]) : buf.subarray(0, n);
       let start = 0;
@@ -113,7 +123,6 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
         }
         deliver(line);
       }
-      f.mark = Buffer.from(data.subarray(Math.max(0, data.length - MARK)));
       if (data.length - start > MAX_LINE_BYTES) {
         // Not a log line: drop it up to its newline, and say so once per drain that finds one.
         f.tail = Buffer.alloc(0);
@@ -129,14 +138,21 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
     }
   }
 
-  /** Whether the file was truncated since we read it: shorter than our offset, or other bytes before it. */
+  /**
+   * Whether the file was truncated since we read it: shorter than our offset, or other bytes at its
+   * start or just before our offset (refilled past our offset before we looked).
+   */
   function truncated(f: OpenFile): boolean {
     const size = Number(fs.fstatSync(f.fd, { bigint: true }).size);
     if (size < f.offset) return true;
-    if (f.mark.length === 0) return false;
-    const now = Buffer.alloc(f.mark.length);
-    const n = fs.readSync(f.fd, now, 0, now.length, f.offset - f.mark.length);
-    return n !== now.length || !now.equals(f.mark);
+    return !holdsAtFd(f.fd, 0, f.head) || !holdsAtFd(f.fd, f.offset - f.mark.length, f.mark);
+  }
+
+  /** Whether the open file holds `bytes` at `offset` (trivially, for no bytes). */
+  function holdsAtFd(fd: number, offset: number, bytes: Buffer): boolean {
+    if (bytes.length === 0) return true;
+    const got = Buffer.alloc(bytes.length);
+    return fs.readSync(fd, got, 0, got.length, offset) === got.length && got.equals(bytes);
   }
 
   function close(f: OpenFile, flush: boolean): void {
@@ -165,13 +181,15 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
       // pread at an offset is how we follow: only a regular file has one.
       if (!st.isFile()) throw new Error(st.isDirectory() ? 'is a directory' : 'not a regular file');
       const size = Number(st.size);
-      const f: OpenFile = { fd, inode: String(st.ino), offset: 0, tail: Buffer.alloc(0), skipFirst: false, mark: Buffer.alloc(0) };
+      const f: OpenFile = { fd, inode: String(st.ino), offset: 0, tail: Buffer.alloc(0), skipFirst: false, mark: Buffer.alloc(0), head: Buffer.alloc(0) };
       // Shorter than a saved offset: truncated while we were away.
       f.offset = offset === 'end' ? size : offset <= size ? offset : 0;
       if (f.offset > 0) {
         const before = Buffer.alloc(Math.min(MARK, f.offset));
         const n = fs.readSync(fd, before, 0, before.length, f.offset - before.length);
         f.mark = before.subarray(0, n);
+        const head = Buffer.alloc(Math.min(HEAD, f.offset));
+        f.head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
         // Starting in the middle of a line would hand the parser a fragment: skip to the next line.
         f.skipFirst = before[n - 1] !== NEWLINE;
       }
@@ -210,7 +228,7 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
       try {
         const st = fs.statSync(candidate, { bigint: true });
         if (!st.isFile() || String(st.ino) === f.inode || Number(st.size) < f.offset) continue;
-        if (!holdsAt(candidate, f.offset - f.mark.length, f.mark)) continue;
+        if (!holdsAt(candidate, 0, f.head) || !holdsAt(candidate, f.offset - f.mark.length, f.mark)) continue;
         const mtimeMs = Number(st.mtimeMs);
         if (best === null || mtimeMs > best.mtimeMs) best = { name: candidate, mtimeMs };
       } catch {
@@ -235,8 +253,7 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
   function holdsAt(p: string, offset: number, bytes: Buffer): boolean {
     const fd = fs.openSync(p, 'r');
     try {
-      const got = Buffer.alloc(bytes.length);
-      return fs.readSync(fd, got, 0, got.length, offset) === got.length && got.equals(bytes);
+      return holdsAtFd(fd, offset, bytes);
     } finally {
       fs.closeSync(fd);
     }
@@ -273,6 +290,7 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
       if (cur.tail.length > 0 && !cur.skipFirst) deliver(cur.tail);
       cur.tail = Buffer.alloc(0);
       cur.mark = Buffer.alloc(0);
+      cur.head = Buffer.alloc(0);
       cur.skipFirst = false;
       cur.offset = 0;
     }

@@ -305,6 +305,22 @@ describe('file source', () => {
     expect(got).toEqual(nums(1, 9));
   });
 
+  it('notices a truncation refilled to exactly our offset with lines that end alike for over a KiB', () => {
+    // Kill reports of one cgroup differ in their pid near the start and end in the same 1+ KiB.
+    const same = ' the same words to the end of the line'.repeat(40);
+    const entry = (n: number) => `Nov 27 03:00:0${n % 10} host kernel: kill ${n}${same}\n`;
+    fs.writeFileSync(log, '');
+    const { src, got } = follow();
+    fs.appendFileSync(log, entry(1) + entry(2));
+    src.drain();
+    fs.appendFileSync(log, entry(3));
+    fs.copyFileSync(log, `${log}.1`);
+    fs.truncateSync(log, 0);
+    fs.appendFileSync(log, entry(4) + entry(5));
+    src.drain();
+    expect(got.map((m) => m.split(' the same')[0])).toEqual(['kill 1', 'kill 2', 'kill 3', 'kill 4', 'kill 5']);
+  });
+
   it('resumes at 0 when the file shrank below the saved offset while stopped', () => {
     fs.writeFileSync(log, lines(1, 9));
     const inode = String(fs.statSync(log, { bigint: true }).ino);
