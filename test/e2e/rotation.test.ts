@@ -51,10 +51,12 @@ describe.runIf(requireTool(haveLogrotate, 'logrotate'))('rotation of the followe
         const r = spawnSync('logrotate', ['-f', '-s', join(dir, `${mode}.status`), conf], { encoding: 'utf8' });
         expect(r.status, r.stderr).toBe(0);
       }
-      await vi.waitFor(async () => expect(await counted()).toBe(60), { timeout: 10_000, interval: 200 }).catch((e: unknown) => {
-        console.log(exp.stderr());
-        throw e;
-      });
+      await vi
+        .waitFor(async () => expect(await counted()).toBe(60), { timeout: 10_000, interval: 200 })
+        .catch((e: unknown) => {
+          console.log(exp.stderr());
+          throw e;
+        });
       // And it stays there: nothing is read twice later.
       await new Promise((r) => setTimeout(r, 1200));
       expect(await counted()).toBe(60);
