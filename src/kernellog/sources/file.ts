@@ -50,6 +50,8 @@ const CHUNK = 64 * 1024;
 export const MAX_LINE_BYTES = 64 * 1024;
 const MARK = 1024;
 const HEAD = 1024;
+/** Drains (500 ms apart, and at scrapes) without a file at the path before the source says it is gone. */
+const GONE_AFTER_DRAINS = 3;
 const NEWLINE = 0x0a;
 
 function errnoCode(e: unknown): string | undefined {
@@ -77,6 +79,8 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
   const buf = Buffer.alloc(CHUNK);
   let stopped = false;
   let lastError = '';
+  // Drains in a row that found no file at the path while one was open.
+  let missingDrains = 0;
 
   function report(msg: string): void {
     // A missing file is polled on every drain: say it once.
@@ -275,6 +279,14 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
       old = null;
     }
     const inode = statInode(path);
+    // Deleted with no successor (not a rotation, whose new file follows within a drain or two): the
+    // open inode is still read, but nobody writes there any more, so we are not really following.
+    if (cur !== null && inode === null) {
+      if (++missingDrains === GONE_AFTER_DRAINS) report(`${path} was deleted and no file has replaced it: no kernel record can arrive until one does`);
+    } else {
+      if (missingDrains >= GONE_AFTER_DRAINS && inode !== null) sink?.recovered?.(`${path} is back`);
+      missingDrains = 0;
+    }
     if (cur === null) {
       // The file did not exist at start or vanished without a successor: any new file is all new lines.
       if (inode !== null) cur = open(path, 0);
@@ -335,7 +347,7 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
       drainNow();
     },
     drain: drainNow,
-    up: () => cur !== null && !stopped,
+    up: () => cur !== null && !stopped && missingDrains < GONE_AFTER_DRAINS,
     position: currentPosition,
     async stop() {
       if (stopped) return;

@@ -221,6 +221,27 @@ describe('file source', () => {
     expect(got).toEqual(written);
   });
 
+  it('deleted with no successor: down after a few drains, said once; up again when a new file appears', () => {
+    fs.writeFileSync(log, '');
+    const { src, got, errors } = follow();
+    fs.appendFileSync(log, lines(1, 2));
+    fs.rmSync(log);
+    src.drain();
+    src.drain();
+    // The open inode is read to its end, and a rotation would have its new file by now.
+    expect(got).toEqual(nums(1, 2));
+    expect(src.up()).toBe(true);
+    src.drain();
+    src.drain();
+    expect(src.up()).toBe(false);
+    expect(errors).toEqual([expect.stringMatching(/kern\.log was deleted and no file has replaced it/)]);
+    fs.writeFileSync(log, lines(3, 4));
+    src.drain();
+    expect(src.up()).toBe(true);
+    expect(got).toEqual(nums(1, 4));
+    expect(errors).toHaveLength(1);
+  });
+
   it('reports a missing file once, is down, and reads the file from 0 when it appears', () => {
     const { src, got, errors } = follow();
     src.drain();
