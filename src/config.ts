@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { COLLECTORS } from './collectors/index.js';
 import { parseSelectionFlags, type SelectionOptions } from './collectors/selection.js';
 import { FlagError, type FlagSpec, type FlagValues } from './flags.js';
@@ -64,7 +65,10 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
     portText = text.slice(colon + 1);
     if (host.includes(':')) return undefined; // a bare IPv6 address needs brackets
     if (host !== '' && !/^[A-Za-z0-9.-]+$/.test(host)) return undefined;
+    // Digits and dots are an IPv4 address or nothing: 256.1.1.1 must not reach getaddrinfo as a name.
+    if (/^[\d.]+$/.test(host) && !isIPv4(host)) return undefined;
   }
+  if (v6 && !isIPv6(host.replace(/%.*$/, ''))) return undefined;
   if (!/^\d{1,5}$/.test(portText)) return undefined;
   const port = Number(portText);
   if (port > 65535) return undefined;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createContainerNames, type ContainerNames, type ContainerRecord } from './cgroup/docker.js';
 import { createCollection, type Collection } from './collection.js';
 import { createCollectors, type NamedCollector } from './collectors/index.js';
+import { cgroupProblem } from './collectors/cgroup.js';
 import type { Config } from './config.js';
 import { startKernelLog, type Checkpoint, type KernelLog } from './kernellog/follower.js';
 import { createKillStore } from './kills/store.js';
@@ -119,6 +120,10 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
       ...(io.extraCollectors ?? []),
     ];
     log.info('collectors enabled', { collectors: collectors.map((c) => c.name).join(',') });
+    if (config.collectors.get('cgroup') === true) {
+      const problem = cgroupProblem({ procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs });
+      if (problem !== null) log.warn(problem);
+    }
     const collection = createCollection({
       collectors,
       scanner: createProcessScanner({ procfs: config.procfs, wantCmdline: config.selection.match === 'cmdline' }),
@@ -177,9 +182,12 @@ export async function runExporter(config: Config, io: ExporterIo): Promise<numbe
   try {
     address = await listen(app, config.listen);
   } catch (err) {
-    io.stderr(`oom-exporter: cannot listen on ${config.listen.host}:${config.listen.port}: ${listenFailure(err)}\n`);
+    const why = listenFailure(err);
+    // A wrong address is a wrong flag: exit 2, naming it, as for any other flag error.
+    const flag = why.badAddress ? 'invalid --web.listen-address: ' : '';
+    io.stderr(`oom-exporter: ${flag}cannot listen on ${config.listen.host}:${config.listen.port}: ${why.message}\n`);
     await exporter.close();
-    return 1;
+    return why.badAddress ? 2 : 1;
   }
   log.info('listening', { address, version: VERSION });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { ContainerNames } from '../cgroup/docker.js';
 import { parseCgroupPath, type CgroupInfo } from '../cgroup/info.js';
 import { createCgroupMemoryReader, type CgroupMemory, type CgroupMemoryReader } from '../cgroup/memory.js';
@@ -33,6 +34,18 @@ export async function sampleCgroups(cgroups: Iterable<string>, reader: CgroupMem
     out.push({ cgroup, memory: reader === undefined ? null : reader.read(cgroup) });
   }
   return out;
+}
+
+/**
+ * Why the cgroup collector would find no memory cgroup hierarchy (said at start: otherwise it serves no
+ * oom_cgroup_* series without a word), or null when it finds one.
+ */
+export function cgroupProblem(paths: CgroupPaths): string | null {
+  // mountinfo names mounts in the exporter's own namespace; moved under --path.sysfs they may not exist.
+  const h = memoryHierarchy(discoverCgroupMounts(paths));
+  if (h !== undefined && existsSync(h.mount.path)) return null;
+  const where = paths.cgroupfs !== undefined ? `--path.cgroupfs ${paths.cgroupfs}` : `--path.sysfs ${paths.sysfs} (${paths.sysfs}/fs/cgroup)`;
+  return `no memory cgroup hierarchy (cgroup v2, or v1's memory controller) under ${where}: no oom_cgroup_* series until one is mounted there`;
 }
 
 /** Finds the memory hierarchy, again on later scrapes while there is none (cgroupfs mounted after start). */

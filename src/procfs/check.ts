@@ -7,7 +7,9 @@ import { readText } from './read.js';
 export function checkProcfs(root: string): string | undefined {
   const res = readText(`${root}/meminfo`);
   if (res.text === undefined || !res.text.includes('MemTotal:')) {
-    return `--path.procfs ${root} is not a procfs: ${root}/meminfo ${res.text === undefined ? `cannot be read (${res.failure})` : 'has no MemTotal'}`;
+    // 'gone' is the scan's word for a process that exited; for this file it simply is not there.
+    const why = res.text !== undefined ? 'has no MemTotal' : res.failure === 'gone' ? 'does not exist' : 'cannot be read';
+    return `--path.procfs ${root} is not a procfs: ${root}/meminfo ${why}`;
   }
   return undefined;
 }

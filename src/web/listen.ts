@@ -28,10 +28,26 @@ export async function listen(app: FastifyInstance, addr: ListenAddress): Promise
   return bound.family === 'IPv6' ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
 }
 
-/** Why listening failed, in the words an operator looks for. */
-export function listenFailure(err: unknown): string {
+/**
+ * Why listening failed, in the words an operator looks for; `badAddress` when the address itself is
+ * wrong (a name that does not resolve, an address not on this host), which is the flag's fault.
+ */
+export function listenFailure(err: unknown): { message: string; badAddress: boolean } {
   const e = err as NodeJS.ErrnoException;
-  return e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return { message: 'address already in use', badAddress: false };
+    case 'EACCES':
+      return { message: 'permission denied', badAddress: false };
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      return { message: 'the host name does not resolve', badAddress: true };
+    case 'EADDRNOTAVAIL':
+      return { message: 'no interface of this host has that address', badAddress: true };
+    default:
+      return { message: e.message, badAddress: false };
+  }
 }
 
 /** Resolves with the name of the first of SIGTERM / SIGINT: the signals a service manager stops us with. */

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CgroupMemoryReader } from '../../src/cgroup/memory.js';
-import { createCgroupCollector, sampleCgroups } from '../../src/collectors/cgroup.js';
+import { cgroupProblem, createCgroupCollector, sampleCgroups } from '../../src/collectors/cgroup.js';
 import type { ProcessSample } from '../../src/procfs/processes.js';
 import { emit, scrapeOf } from '../helpers/collect.js';
 import { find, one } from '../helpers/metrics.js';
@@ -120,5 +120,21 @@ describe('series of cgroups that no process holds any more', () => {
     expect(find(s, 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toEqual([]);
     expect(find(s, 'oom_cgroup_info', { cgroup: NGINX })).toEqual([]);
     expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: CRI })).toBe(534773760);
+  });
+});
+
+describe('cgroupProblem', () => {
+  it.each([['v1'], ['v2'], ['hybrid']])('finds the %s fixture hierarchy: no problem', (kind) => {
+    expect(cgroupProblem({ procfs: `${FIX}/${kind}/proc`, sysfs: `${FIX}/${kind}/sys`, cgroupfs: undefined })).toBeNull();
+  });
+
+  it('names --path.sysfs when nothing is mounted under it', () => {
+    expect(cgroupProblem({ procfs: `${FIX}/v1/proc`, sysfs: '/nonexistent/sys', cgroupfs: undefined })).toMatch(
+      /^no memory cgroup hierarchy .* under --path\.sysfs \/nonexistent\/sys \(\/nonexistent\/sys\/fs\/cgroup\): no oom_cgroup_\* series/,
+    );
+  });
+
+  it('names --path.cgroupfs when that is what was given', () => {
+    expect(cgroupProblem({ procfs: `${FIX}/v1/proc`, sysfs: '/sys', cgroupfs: '/nonexistent/cgroup' })).toMatch(/under --path\.cgroupfs \/nonexistent\/cgroup:/);
   });
 });

@@ -12,6 +12,8 @@ describe('the CLI on bad input', () => {
     [['--process.min-rss=12 parsecs'], /^oom-exporter: invalid --process\.min-rss "12 parsecs".*\n$/],
     [['--web.listen-address=999.1:x'], /^oom-exporter: invalid --web\.listen-address "999\.1:x".*\n$/],
     [['--collector.nope'], /^oom-exporter: unknown collector in --collector\.nope.*\n$/],
+    [['--web.listen-address=256.1.1.1:19857'], /^oom-exporter: invalid --web\.listen-address "256\.1\.1\.1:19857".*\n$/],
+    [['--web.listen-address=[::g]:19857'], /^oom-exporter: invalid --web\.listen-address "\[::g\]:19857".*\n$/],
   ];
   for (const [args, message] of cases) {
     it(`exits 2 with one line naming the flag: ${args.join(' ')}`, async () => {
@@ -22,10 +24,19 @@ describe('the CLI on bad input', () => {
     });
   }
 
-  it('exits 1 with a clear message when --path.procfs is not a procfs', async () => {
+  it('exits 1 with one clear line when --path.procfs is not a procfs', async () => {
     const r = await runCli(['--path.procfs=/etc', '--once']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('--path.procfs /etc is not a procfs');
+    expect(r.stderr).toBe('oom-exporter: --path.procfs /etc is not a procfs: /etc/meminfo does not exist\n');
+  });
+
+  it.each([
+    ['192.0.2.1:0', 'no interface of this host has that address'],
+    ['no-such-host.invalid:0', 'the host name does not resolve'],
+  ])('exits 2 naming --web.listen-address when %s cannot be listened on', async (address, why) => {
+    const r = await runCli([`--web.listen-address=${address}`, `--path.procfs=${FIXTURE}`, '--kernel-log.source=none', '--log.level=warn']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`oom-exporter: invalid --web.listen-address: cannot listen on ${address}: ${why}\n`);
   });
 
   it('exits 1 with a clear message when the port is in use', async () => {

@@ -174,7 +174,8 @@ describe('acceptsGzip', () => {
     expect(acceptsGzip('gzip')).toBe(true);
     expect(acceptsGzip('identity, gzip;q=0.5')).toBe(true);
     expect(acceptsGzip('gzip;q=0')).toBe(false);
-    expect(acceptsGzip('x-gzip, deflate')).toBe(false);
+    // RFC 9110 §8.4.1.3: a recipient should take x-gzip as gzip.
+    expect(acceptsGzip('x-gzip, deflate')).toBe(true);
     expect(acceptsGzip('')).toBe(false);
   });
 });

@@ -44,6 +44,6 @@ describe('listen', () => {
     const first = await listen(app(), { host: '127.0.0.1', port: 0 });
     const port = Number(/:(\d+)$/.exec(first)?.[1]);
     const err = await listen(app(), { host: '127.0.0.1', port }).catch((e: unknown) => e);
-    expect(listenFailure(err)).toBe('address already in use');
+    expect(listenFailure(err)).toEqual({ message: 'address already in use', badAddress: false });
   });
 });
