@@ -490,16 +490,25 @@ export function createProcessScanner(opts: ProcessScannerOptions): ProcessScanne
 
 /**
  * Runs scanner.refresh() every intervalMs, in slices of sliceMs, so the table of known processes is at
- * most about intervalMs old when a kill line arrives. The timer does not keep the process alive.
+ * most about intervalMs old when a kill line arrives. An error is reported once until another one (or
+ * none) comes, not twice a second. The timer does not keep the process alive.
  */
 export function refreshEvery(scanner: ProcessScanner, opts: { intervalMs: number; sliceMs: number; onError: (err: Error) => void }): { stop(): Promise<void> } {
   let running: Promise<unknown> | null = null;
+  let lastError = '';
   const timer = setInterval(() => {
     if (running !== null) return;
     // Half an interval: a scan that started within it did all a refresh would, and the next tick comes soon.
     running = scanner
       .refresh(timeSlices(opts.sliceMs), opts.intervalMs / 2)
-      .catch((err: unknown) => opts.onError(err as Error))
+      .then(
+        () => (lastError = ''),
+        (err: unknown) => {
+          const e = err as Error;
+          if (e.message !== lastError) opts.onError(e);
+          lastError = e.message;
+        },
+      )
       .finally(() => {
         running = null;
       });

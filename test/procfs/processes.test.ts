@@ -3,10 +3,19 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseMemoryCgroup } from '../../src/procfs/cgroup.js';
 import { createKnownProcesses } from '../../src/procfs/known.js';
-import { LIST_EVERY, RECHECK_EVERY, YOUNG_PASSES, createProcessScanner, type Pause } from '../../src/procfs/processes.js';
+import {
+  LIST_EVERY,
+  RECHECK_EVERY,
+  YOUNG_PASSES,
+  createProcessScanner,
+  refreshEvery,
+  type Pause,
+  type ProcessScanner,
+  type RefreshResult,
+} from '../../src/procfs/processes.js';
 import { FileReader, type ReadMode } from '../../src/procfs/read.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
@@ -412,5 +421,48 @@ describe('refresh on the real /proc', async () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+});
+
+describe('refreshEvery', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('refreshes on its interval, one at a time, reports a repeated error once, and stops', async () => {
+    vi.useFakeTimers();
+    let calls = 0;
+    let outcome: 'fail' | 'ok' | 'hang' = 'fail';
+    let release = (): void => {};
+    const scanner = {
+      refresh: (): Promise<RefreshResult> => {
+        calls++;
+        if (outcome === 'fail') return Promise.reject(new Error('EACCES: /proc'));
+        if (outcome === 'hang') return new Promise((resolve) => (release = () => resolve('skipped')));
+        return Promise.resolve('skipped');
+      },
+    } as unknown as ProcessScanner;
+    const errors: string[] = [];
+    const r = refreshEvery(scanner, { intervalMs: 500, sliceMs: 5, onError: (e) => errors.push(e.message) });
+    await vi.advanceTimersByTimeAsync(1600);
+    expect(calls).toBe(3);
+    expect(errors).toEqual(['EACCES: /proc']);
+    // Once it works again, the same error is news again.
+    outcome = 'ok';
+    await vi.advanceTimersByTimeAsync(500);
+    outcome = 'fail';
+    await vi.advanceTimersByTimeAsync(500);
+    expect(errors).toEqual(['EACCES: /proc', 'EACCES: /proc']);
+    // A refresh still running when the next tick comes is not doubled.
+    outcome = 'hang';
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls).toBe(6);
+    outcome = 'ok';
+    release();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(calls).toBe(7);
+    await r.stop();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(calls).toBe(7);
   });
 });
