@@ -7,7 +7,7 @@ import { selectProcesses, type SelectionOptions } from './collectors/selection.j
 import { ByteWriter } from './exposition/bytes.js';
 import { gauge, MetricWriter } from './exposition/metrics.js';
 import type { Logger } from './log.js';
-import type { Pause, ProcessScanner } from './procfs/processes.js';
+import { timeSlices, type ProcessScanner } from './procfs/processes.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -80,21 +80,6 @@ interface Shared {
   gzipped: Promise<Buffer> | undefined;
 }
 
-/** A pause that yields once `sliceMs` of the event loop have been used since the last yield. */
-function slicer(sliceMs: number): Pause {
-  let start = performance.now();
-  return {
-    due: () => performance.now() - start >= sliceMs,
-    wait: () =>
-      new Promise<void>((resolve) =>
-        setImmediate(() => {
-          start = performance.now();
-          resolve();
-        }),
-      ),
-  };
-}
-
 export function createCollection(opts: CollectionOptions): Collection {
   const { collectors, scanner, selection, log } = opts;
   const sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS;
@@ -165,7 +150,7 @@ export function createCollection(opts: CollectionOptions): Collection {
     const out = pool.pop() ?? new ByteWriter(Math.max(64 * 1024, Math.ceil(lastBodyBytes * 1.1)));
     out.reset();
     const writer = new MetricWriter(out);
-    const pause = slicer(sliceMs);
+    const pause = timeSlices(sliceMs);
     let selected: Promise<ProcessSelection> | undefined;
     const scrape: Scrape = {
       pause,

@@ -27,7 +27,7 @@ afterEach(async () => {
 const quietIo = { stdout: async () => {}, stderr: () => {}, logLine: () => {} };
 
 /** The exporter on a syslog file of our own; a kill is written to it after start, then one scrape. */
-async function scrapeAfterKill(extra: string[]): Promise<Sample[]> {
+async function scrapeAfterKill(extra: string[], report = REPORT): Promise<Sample[]> {
   tmp = mkdtempSync(join(tmpdir(), 'oom-exp-'));
   const log = join(tmp, 'kern.log');
   writeFileSync(log, '');
@@ -40,7 +40,7 @@ async function scrapeAfterKill(extra: string[]): Promise<Sample[]> {
     ...extra,
   ]);
   exporter = await buildExporter(config, quietIo);
-  appendFileSync(log, REPORT + '\n');
+  appendFileSync(log, report + '\n');
   const res = await exporter.app.inject({ url: '/metrics' });
   expect(res.statusCode).toBe(200);
   const samples = parseMetrics(res.body);
@@ -65,6 +65,16 @@ describe('the composition root', () => {
     // The killed container's cgroup is there (no process of the fixture /proc is in it), and the same.
     expect(find(withKernellog, 'oom_cgroup_info')).toHaveLength(1);
     expect(cgroupSeries(without)).toEqual(withKernellog);
+  });
+
+  it("names the cgroup of a kill whose report lost its header from the exporter's own view of /proc", async () => {
+    // The kernel printed only the Killed line (its header is rate-limited): PID 100 of the fixture /proc,
+    // python3 in /system.slice/app.service. A Killed line naming PID 102 with another name is another process.
+    const killed = (pid: number, comm: string): string =>
+      `Nov 30 12:00:01 host kernel: [  101.000000] Memory cgroup out of memory: Killed process ${pid} (${comm}) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:40kB oom_score_adj:0`;
+    const s = await scrapeAfterKill([], [killed(100, 'python3'), killed(102, 'not-sshd')].join('\n'));
+    expect(find(s, 'oom_kill_events_total', { comm: 'python3', cgroup: '/system.slice/app.service', constraint: 'memcg' })).toHaveLength(1);
+    expect(find(s, 'oom_kill_events_total', { comm: 'not-sshd', cgroup: '', constraint: 'memcg' })).toHaveLength(1);
   });
 
   it('refuses a --path.procfs that is not a procfs before starting anything', async () => {

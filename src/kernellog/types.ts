@@ -42,10 +42,36 @@ export interface OomKill {
    * holds only what the kernel printed.
    */
   prefixConstraint: 'global' | 'memcg' | null;
+  /**
+   * Added by the exporter, never by the parser (and not in `kills --json`): the victim as the exporter's
+   * own view of /proc last saw it, found by pid and comm. Absent when nobody looked it up (the `kills`
+   * command); null when the exporter never saw that process.
+   */
+  victim?: LastKnownProcess | null;
 }
 
-/** What `kills --json` prints of a kill: every field but the parser's own prefixConstraint hint. */
-export type OomKillJson = Omit<OomKill, 'prefixConstraint'>;
+/**
+ * What the exporter knew of a process before it was killed. The kernel's report gives the cgroup only in
+ * its rate-limited part (10 reports in 5 s): in a burst, this is where most victims' cgroups come from.
+ */
+export interface LastKnownProcess {
+  /** Its memory cgroup as /proc/PID/cgroup gave it, in task_memcg='s form; '' when it had none. */
+  cgroup: string;
+  rssBytes: number | null;
+  swapBytes: number | null;
+  oomScore: number | null;
+  oomScoreAdj: number | null;
+  /**
+   * When rss and swap were last read (seconds since the epoch). The scores come from the last scrape,
+   * which may be older; a process born since the last scrape has none.
+   */
+  sampledAtSeconds: number;
+  /** The last time the exporter saw it alive. */
+  seenAtSeconds: number;
+}
+
+/** What `kills --json` prints of a kill: the log's fields, without the parser's prefixConstraint hint or the exporter's victim. */
+export type OomKillJson = Omit<OomKill, 'prefixConstraint' | 'victim'>;
 
 /** The constraint label of the metrics: global | memcg | cpuset | mempolicy, or '' when unknown. */
 export type ConstraintLabel = 'global' | 'memcg' | 'cpuset' | 'mempolicy' | '';

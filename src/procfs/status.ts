@@ -8,6 +8,8 @@ export interface ProcStatus {
   /** The kernel's comm (TASK_COMM_LEN: at most 15 bytes), with status's escapes undone. */
   name: string | undefined;
   state: string | undefined;
+  /** The thread group (process) id: differs from the PID in the path for a thread's /proc/TID. */
+  tgid: number | undefined;
   ppid: number | undefined;
   /** Real uid. */
   uid: number | undefined;
@@ -79,6 +81,7 @@ export function unescapeStatusName(raw: string): string {
 const enc = (s: string): Buffer => Buffer.from(s, 'latin1');
 const K_NAME = enc('Name:');
 const K_STATE = enc('State:');
+const K_TGID = enc('Tgid:');
 const K_PPID = enc('PPid:');
 const K_UID = enc('Uid:');
 const K_KTHREAD = enc('Kthread:');
@@ -110,6 +113,7 @@ export function parseStatusBytes(b: Buffer, len: number): ProcStatus {
   const out: ProcStatus = {
     name: undefined,
     state: undefined,
+    tgid: undefined,
     ppid: undefined,
     uid: undefined,
     vmRssBytes: undefined,
@@ -130,6 +134,9 @@ export function parseStatusBytes(b: Buffer, len: number): ProcStatus {
         break;
       case 80 /* P */:
         if (startsWithAt(b, pos, K_PPID)) out.ppid = intAt(b, pos + 5, eol);
+        break;
+      case 84 /* T */:
+        if (startsWithAt(b, pos, K_TGID)) out.tgid = intAt(b, pos + 5, eol);
         break;
       case 85 /* U */:
         if (startsWithAt(b, pos, K_UID)) out.uid = intAt(b, pos + 4, eol);

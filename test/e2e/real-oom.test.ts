@@ -50,7 +50,8 @@ async function killAndCheck(exp: RunningExporter, opts: { pollUntilSeen: boolean
     expect(lint.output).toBe('');
     expect(lint.status).toBe(0);
     expect(one(after, 'oom_kill_last_timestamp_seconds', labels)).toBeGreaterThan(Date.now() / 1000 - 120);
-    expect(one(after, 'oom_kills_total')).toBe(kernelBefore + 1);
+    // The kernel's host-wide count moved by our kill at least: other tests on this host OOM-kill too.
+    expect(one(after, 'oom_kills_total')).toBeGreaterThanOrEqual(kernelBefore + 1);
     // The cgroup named in the kill is read too: the kernel's own count for it, and its limit.
     expect(one(after, 'oom_cgroup_oom_kills_total', { cgroup: cg.path })).toBe(1);
     expect(one(after, 'oom_cgroup_memory_limit_bytes', { cgroup: cg.path })).toBe(64 << 20);

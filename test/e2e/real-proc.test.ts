@@ -68,8 +68,10 @@ describe('the real exporter on the real /proc', () => {
     const avail = one(samples, 'oom_memory_available_bytes') ?? 0;
     // MemAvailable moves while we look; the same within 1% of RAM is the same reading.
     expect(Math.abs(avail - meminfoBytes('MemAvailable'))).toBeLessThan(meminfoBytes('MemTotal') * 0.01);
-    expect(killsAfter).toBe(killsBefore);
-    expect(one(samples, 'oom_kills_total')).toBe(killsBefore);
+    // Read between our two readings: other processes on this host may be OOM-killed meanwhile.
+    const kills = one(samples, 'oom_kills_total') ?? NaN;
+    expect(kills).toBeGreaterThanOrEqual(killsBefore);
+    expect(kills).toBeLessThanOrEqual(killsAfter);
   });
 
   it('counts every user-space process it can see', async () => {

@@ -8,12 +8,14 @@ const MEMCG_V1 = '/sys/fs/cgroup/memory';
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 // Joins the cgroup first (so the interpreter's own memory is charged there too), renames itself with
-// prctl(PR_SET_NAME), then fills 400 MiB: the kernel's memcg OOM killer takes it.
+// prctl(PR_SET_NAME), waits argv[3] seconds (its age when it dies), then fills 400 MiB: the kernel's
+// memcg OOM killer takes it.
 const VICTIM = `
-import ctypes, os, sys
+import ctypes, os, sys, time
 with open(sys.argv[1] + '/cgroup.procs', 'w') as f:
     f.write(str(os.getpid()))
 ctypes.CDLL(None).prctl(15, sys.argv[2].encode(), 0, 0, 0)
+time.sleep(float(sys.argv[3]))
 x = b'\\x01' * (400 << 20)
 `;
 
@@ -62,14 +64,15 @@ export interface RealOomKill {
 }
 
 /**
- * Makes the kernel OOM-kill a process named `comm` in `cgroup` (a fresh 64 MiB one by default).
- * Resolves once the victim is dead; the kernel printed its report before that. The caller removes
- * the cgroup (cgroup.remove()), so that it can still read the cgroup's counters first.
+ * Makes the kernel OOM-kill a process named `comm` in `cgroup` (a fresh 64 MiB one by default), after
+ * it has lived `ageSeconds` in that cgroup under that name. Resolves once the victim is dead; the kernel
+ * printed its report before that. The caller removes the cgroup (cgroup.remove()), so that it can still
+ * read the cgroup's counters first.
  */
-export async function realOomKill(comm = 'oom (test) 1', given?: MemoryCgroup): Promise<RealOomKill> {
+export async function realOomKill(comm = 'oom (test) 1', given?: MemoryCgroup, ageSeconds = 0): Promise<RealOomKill> {
   const cgroup = given ?? makeMemoryCgroup();
   try {
-    const child = spawn(PYTHON, ['-c', VICTIM, cgroup.dir, comm], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(PYTHON, ['-c', VICTIM, cgroup.dir, comm, String(ageSeconds)], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];

@@ -1,7 +1,12 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { startKernelLog } from '../../src/kernellog/follower.js';
 import type { OomKill } from '../../src/kernellog/types.js';
-import { createKillStore } from '../../src/kills/store.js';
+import { attributeKill, cgroupOf, createKillStore } from '../../src/kills/store.js';
+import type { KnownProcess } from '../../src/procfs/known.js';
+import { createProcessScanner } from '../../src/procfs/processes.js';
 import { oomKill } from '../helpers/kill.js';
+import { fakeKmsg, kmsgRecord } from '../kernellog/fake-kmsg.js';
 
 const kill = (over: Partial<OomKill>): OomKill => oomKill({ pid: 1, comm: 'java', uid: 0, constraint: 'CONSTRAINT_MEMCG', memcg: '/a', oomMemcg: '/a', ...over });
 
@@ -39,5 +44,104 @@ describe('createKillStore', () => {
     const s = createKillStore();
     s.record(kill({ memcg: '/pod/ctr', oomMemcg: '/pod' }), 1);
     expect([...s.cgroups()].sort()).toEqual(['/pod', '/pod/ctr']);
+  });
+});
+
+/** What the exporter's table would know of pid 4242, named 'worker', last seen in /docker/abc. */
+const KNOWN: KnownProcess = {
+  inode: 1,
+  listed: 3,
+  young: 0,
+  firstSeenMs: 1_000_000,
+  seenMs: 1_700_500,
+  sampledMs: 1_700_000,
+  sample: { pid: 4242, comm: 'worker', cgroup: '/docker/abc', cmdline: undefined, rssBytes: 60 << 20, swapBytes: undefined, oomScore: 900, oomScoreAdj: 0 },
+};
+const lookup = (pid: number, comm: string): KnownProcess | undefined => (pid === 4242 && comm === 'worker' ? KNOWN : undefined);
+
+describe('attribution: the victim as the exporter last saw it', () => {
+  // A kill line whose report lost its header to the kernel's rate limit: pid, comm, no task_memcg.
+  const bare = (over: Partial<OomKill> = {}): OomKill => oomKill({ pid: 4242, comm: 'worker', prefixConstraint: 'memcg', ...over });
+
+  it('sets the last-known state on the kill itself, null where the exporter did not know a value', () => {
+    const k = bare();
+    expect(attributeKill(k, lookup)).toBe(k);
+    expect(k.victim).toEqual({
+      cgroup: '/docker/abc',
+      rssBytes: 60 << 20,
+      swapBytes: null,
+      oomScore: 900,
+      oomScoreAdj: 0,
+      sampledAtSeconds: 1700,
+      seenAtSeconds: 1700.5,
+    });
+    expect(cgroupOf(k)).toEqual({ cgroup: '/docker/abc', source: 'proc' });
+  });
+
+  it('labels the kill with that cgroup when the report has none, and remembers the cgroup', () => {
+    const s = createKillStore();
+    s.record(attributeKill(bare(), lookup), 1);
+    expect([...s.series()][0]?.labels).toEqual({ killer: 'kernel', comm: 'worker', constraint: 'memcg', cgroup: '/docker/abc' });
+    expect([...s.cgroups()]).toEqual(['/docker/abc']);
+  });
+
+  it("keeps the kernel's task_memcg when the report has it", () => {
+    const k = attributeKill(bare({ memcg: '/docker/abc/sub' }), lookup);
+    expect(k.victim?.cgroup).toBe('/docker/abc');
+    expect(cgroupOf(k)).toEqual({ cgroup: '/docker/abc/sub', source: 'kernel' });
+  });
+
+  it('leaves the cgroup unknown for a victim the exporter never saw, or a kill without pid or comm', () => {
+    for (const k of [bare({ pid: 1 }), bare({ comm: 'other' }), bare({ pid: null }), bare({ comm: null })]) {
+      expect(attributeKill(k, lookup).victim).toBeNull();
+      expect(cgroupOf(k)).toBeNull();
+    }
+    // A process the exporter saw outside any memory cgroup does not make up a label either.
+    const noCgroup = attributeKill(bare(), () => ({ ...KNOWN, sample: { ...KNOWN.sample, cgroup: '' } }));
+    expect(cgroupOf(noCgroup)).toBeNull();
+    const s = createKillStore();
+    s.record(noCgroup, 1);
+    expect([...s.series()][0]?.labels.cgroup).toBe('');
+  });
+});
+
+describe('attribution wired as the composition root wires it', () => {
+  it('sets the victim on the kill that the follower lists and every later listener gets', async () => {
+    const procfs = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
+    const scanner = createProcessScanner({ procfs, wantCmdline: false });
+    await scanner.scan();
+    const store = createKillStore();
+    const kmsg = fakeKmsg();
+    const follower = await startKernelLog({
+      source: 'kmsg',
+      kmsg: { path: '/dev/null', read: kmsg.read },
+      procfs,
+      pollIntervalMs: 3_600_000,
+      onKill: (kill, ts) =>
+        store.record(
+          attributeKill(kill, (pid, comm) => scanner.lastKnown(pid, comm)),
+          ts,
+        ),
+    });
+    try {
+      const later: (OomKill['victim'] | undefined)[] = [];
+      follower.onKill((kill) => later.push(kill.victim));
+      // The Killed line alone, as the kernel prints it when the rest of the report is rate-limited:
+      // PID 100 of the fixture /proc is python3 in /system.slice/app.service.
+      kmsg.push(
+        kmsgRecord(
+          1,
+          'Memory cgroup out of memory: Killed process 100 (python3) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB, UID:1000 pgtables:40kB oom_score_adj:500',
+        ),
+      );
+      follower.drain();
+      const listed = follower.recent()[0];
+      expect(listed?.memcg).toBeNull();
+      expect(listed?.victim).toMatchObject({ cgroup: '/system.slice/app.service', rssBytes: 102400 * 1024, oomScore: 667, oomScoreAdj: 500 });
+      expect(later).toEqual([listed?.victim]);
+      expect([...store.series()].map((x) => x.labels)).toEqual([{ killer: 'kernel', comm: 'python3', constraint: 'memcg', cgroup: '/system.slice/app.service' }]);
+    } finally {
+      await follower.stop();
+    }
   });
 });

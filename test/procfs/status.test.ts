@@ -5,9 +5,13 @@ import { isKernelThread, parseStatus, unescapeStatusName } from '../../src/procf
 const fixture = (p: string): string => readFileSync(new URL(`../fixtures/proc/${p}`, import.meta.url), 'utf8');
 
 describe('parseStatus', () => {
-  it('converts kB to bytes and reads name, state, ppid, uid', () => {
+  it('converts kB to bytes and reads name, state, tgid, ppid, uid', () => {
     const s = parseStatus(fixture('100/status'));
-    expect(s).toMatchObject({ name: 'python3', state: 'S', ppid: 1, uid: 1000, vmRssBytes: 102400 * 1024, vmSwapBytes: 2048 * 1024, hasMm: true });
+    expect(s).toMatchObject({ name: 'python3', state: 'S', tgid: 100, ppid: 1, uid: 1000, vmRssBytes: 102400 * 1024, vmSwapBytes: 2048 * 1024, hasMm: true });
+  });
+
+  it("reads Tgid, which differs from the PID in a thread's /proc/TID/status", () => {
+    expect(parseStatus('Name:\tworker\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nNgid:\t0\nPid:\t4243\nPPid:\t1\n')).toMatchObject({ tgid: 4242, ppid: 1 });
   });
 
   it('leaves absent keys undefined (kernel threads have no Vm* lines)', () => {
