@@ -54,13 +54,17 @@ export function createPasswordChecker({ idleMs = 10_000 }: { idleMs?: number } =
       entry?.resolve(ok);
       if (waiting.size === 0) armIdle();
     });
+    // Only the current worker has comparisons waiting: one stopped when idle had none, and close()
+    // has answered all of them already.
     w.on('error', (err) => {
-      if (worker === w) worker = undefined;
+      if (worker !== w) return;
+      worker = undefined;
       failAll(err);
     });
     w.on('exit', (code) => {
-      if (worker === w) worker = undefined;
-      if (waiting.size > 0) failAll(new Error(`password worker exited with code ${code}`));
+      if (worker !== w) return;
+      worker = undefined;
+      failAll(new Error(`password worker exited with code ${code}`));
     });
     return w;
   };
