@@ -2,8 +2,9 @@
 // npm run bench [-- --procs N] [--scrapes N] [--long N] [--cgroups K] [--only NAMES] [--skip NAMES]
 //   [--load-procs 2000] [--load-clients 50] [--load-seconds 20]
 //   [--loop-procs 10000] [--loop-clients 4] [--loop-seconds 15] [--rss-procs 10000] [--rss-scrapes 1000]
+//   [--tls-procs 2000] [--tls-scrapes 30]
 // Runs every benchmark and prints one line per figure; the README quotes these.
-// NAMES (comma-separated): scrape, rss (the --long run), cgroups, parser, kill-delay, load, loopdelay,
+// NAMES (comma-separated): scrape, rss (the --long run), cgroups, parser, kill-delay, load, loopdelay, tls,
 // rss-plain (RSS over --rss-scrapes scrapes, started as plain `node dist/cli.js`; 0 skips it).
 // `node bench/run.mjs --only load` runs one alone (after `npm run build`). OOM_BENCH_CLI=path/to/cli.js
 // measures another build.
@@ -29,7 +30,7 @@ function flag(name, def) {
   return v === undefined ? def : Number(v);
 }
 
-const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'load', 'loopdelay', 'rss-plain'];
+const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'load', 'loopdelay', 'tls', 'rss-plain'];
 /** @param {string | undefined} v */
 const names = (v) =>
   v === undefined
@@ -105,6 +106,8 @@ for (const [name, extra] of /** @type {[string, string][]} */ ([
   // Issue 8: serving under load, event-loop delay; both start the exporter as plain `node dist/cli.js`.
   ['load', './load.mjs'],
   ['loopdelay', './loop-delay.mjs'],
+  // Scrapes over TLS with basic auth (--web.config.file) against plain ones.
+  ['tls', './tls.mjs'],
 ])) {
   if (!want(name)) continue;
   try {
