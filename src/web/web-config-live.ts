@@ -65,7 +65,13 @@ export function openWebConfig(file: string, log: Logger): LiveWebConfig {
     }
     const previous = current;
     current = result;
-    for (const l of listeners) l(current, previous);
+    for (const l of listeners) {
+      try {
+        l(current, previous);
+      } catch (err) {
+        log.error('web config reloaded but not applied in full', { file, err: (err as Error).message });
+      }
+    }
     log.info('web config reloaded', { file, tls: current.tls !== undefined, users: current.spec.users.size });
     return true;
   };

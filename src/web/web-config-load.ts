@@ -50,8 +50,9 @@ export function readWebConfig(file: string): WebConfigRead {
     const settings = spec.tls === undefined ? undefined : tlsSettings(spec.tls, file);
     return { files, result: { spec, tls: settings } };
   } catch (err) {
-    if (err instanceof WebConfigError) return { files, result: err };
-    throw err;
+    // Anything else is still a file we could not take (this runs in a connection listener, where a throw
+    // would end the process): said as the file's error.
+    return { files, result: err instanceof WebConfigError ? err : new WebConfigError(file, undefined, `cannot load: ${(err as Error).message}`) };
   }
 }
 

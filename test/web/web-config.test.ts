@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseWebConfig, WebConfigError } from '../../src/web/web-config.js';
 
@@ -144,4 +145,26 @@ describe('parseWebConfig: a wrong file is one error naming the file and the key'
       expect(r.message).not.toContain('\n');
     });
   }
+});
+
+describe('parseWebConfig on arbitrary text', () => {
+  it('either parses or throws a WebConfigError naming the file, never anything else', () => {
+    const keys = ['tls_server_config', 'cert_file', 'basic_auth_users', 'http_server_config', 'headers', 'rate_limit', 'interval', 'min_version', 'X-Frame-Options'];
+    const piece = fc.oneof(
+      fc.constantFrom(...keys, ':', ': ', '\n', '\n  ', '- ', '[', ']', '{', '}', '"', "'", '&a', '*a', '!!int ', '$2y$10$', '|'),
+      fc.string({ maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        try {
+          parse(parts.join(''));
+        } catch (err) {
+          expect(err).toBeInstanceOf(WebConfigError);
+          expect((err as WebConfigError).message.startsWith(`web config ${FILE}: `)).toBe(true);
+          expect((err as WebConfigError).message).not.toContain('\n');
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
