@@ -41,7 +41,7 @@ export interface WebSecurity {
 export function openWebSecurity(file: string, log: Logger, options: { passwordIdleMs?: number } = {}): WebSecurity {
   const config = openWebConfig(file, log);
   const started = config.current();
-  describe(started, log);
+  announce(started, log);
   const checker: PasswordChecker = createPasswordChecker(options.passwordIdleMs !== undefined ? { idleMs: options.passwordIdleMs } : {});
   const auth: BasicAuth = createBasicAuth({ checker });
   let limiter = limiterFor(started.spec.rateLimit);
@@ -112,7 +112,7 @@ function sameRateLimit(a: RateLimitSpec | undefined, b: RateLimitSpec | undefine
 }
 
 /** One line at start saying what the file turned on, and a warning where it leaves passwords in the clear. */
-function describe({ spec }: WebConfig, log: Logger): void {
+function announce({ spec }: WebConfig, log: Logger): void {
   log.info('web config loaded', {
     file: spec.file,
     tls: spec.tls !== undefined,
