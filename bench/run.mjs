@@ -3,8 +3,9 @@
 //   [--load-procs 2000] [--load-clients 50] [--load-seconds 20]
 //   [--loop-procs 10000] [--loop-clients 4] [--loop-seconds 15] [--rss-procs 10000] [--rss-scrapes 1000]
 //   [--refresh-procs 2000,10000] [--refresh-seconds 20]
+//   [--tls-procs 2000] [--tls-scrapes 30]
 // Runs every benchmark and prints one line per figure; the README quotes these.
-// NAMES (comma-separated): scrape, rss (the --long run), cgroups, parser, kill-delay, refresh, load, loopdelay,
+// NAMES (comma-separated): scrape, rss (the --long run), cgroups, parser, kill-delay, refresh, load, loopdelay, tls,
 // rss-plain (RSS over --rss-scrapes scrapes, started as plain `node dist/cli.js`; 0 skips it).
 // `node bench/run.mjs --only load` runs one alone (after `npm run build`). OOM_BENCH_CLI=path/to/cli.js
 // measures another build.
@@ -30,7 +31,7 @@ function flag(name, def) {
   return v === undefined ? def : Number(v);
 }
 
-const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'refresh', 'load', 'loopdelay', 'rss-plain'];
+const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'refresh', 'load', 'loopdelay', 'tls', 'rss-plain'];
 /** @param {string | undefined} v */
 const names = (v) =>
   v === undefined
@@ -108,6 +109,8 @@ for (const [name, extra] of /** @type {[string, string][]} */ ([
   // Issue 8: serving under load, event-loop delay; both start the exporter as plain `node dist/cli.js`.
   ['load', './load.mjs'],
   ['loopdelay', './loop-delay.mjs'],
+  // Scrapes over TLS with basic auth (--web.config.file) against plain ones.
+  ['tls', './tls.mjs'],
 ])) {
   if (!want(name)) continue;
   try {

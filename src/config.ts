@@ -12,6 +12,8 @@ import { KERNEL_LOG_SOURCES, sourceNamed, type KernelLogSourceName } from './ker
 export interface Config {
   listen: ListenAddress;
   telemetryPath: string;
+  /** --web.config.file: exporter-toolkit's web config (TLS, basic auth); undefined: plain HTTP, no auth. */
+  webConfigFile: string | undefined;
   disableExporterMetrics: boolean;
   procfs: string;
   sysfs: string;
@@ -36,6 +38,12 @@ export const DEFAULT_PORT = 19857;
 const GENERAL_FLAGS: readonly FlagSpec[] = [
   { name: 'web.listen-address', kind: 'string', arg: 'ADDR', default: `:${DEFAULT_PORT}`, help: 'Address to listen on: [HOST]:PORT, [IPv6]:PORT.' },
   { name: 'web.telemetry-path', kind: 'string', arg: 'PATH', default: '/metrics', help: 'Path under which to expose metrics.' },
+  {
+    name: 'web.config.file',
+    kind: 'string',
+    arg: 'PATH',
+    help: "Web config file in exporter-toolkit's format: TLS, client certificates, basic auth, headers (re-read when it or a certificate changes).",
+  },
   { name: 'web.disable-exporter-metrics', kind: 'bool', help: "Leave out the exporter's own Node.js runtime metrics (process_*, nodejs_*)." },
   { name: 'path.procfs', kind: 'string', arg: 'PATH', default: '/proc', help: 'procfs mountpoint (e.g. /host/proc in a container).' },
   { name: 'path.sysfs', kind: 'string', arg: 'PATH', default: '/sys', help: 'sysfs mountpoint (e.g. /host/sys in a container).' },
@@ -49,7 +57,7 @@ const GENERAL_FLAGS: readonly FlagSpec[] = [
 ];
 
 /** Every flag --help lists, in that order. */
-export const FLAGS: readonly FlagSpec[] = [...GENERAL_FLAGS.slice(0, 6), ...COLLECTORS.flatMap((c) => c.flags ?? []), ...GENERAL_FLAGS.slice(6)];
+export const FLAGS: readonly FlagSpec[] = [...GENERAL_FLAGS.slice(0, 7), ...COLLECTORS.flatMap((c) => c.flags ?? []), ...GENERAL_FLAGS.slice(7)];
 
 export function parseListenAddress(text: string): ListenAddress | undefined {
   let host: string;
@@ -155,6 +163,8 @@ export function parseConfig(argv: readonly string[]): Config {
   return {
     listen,
     telemetryPath,
+    // Empty is "none", as in node_exporter (whose default it is): a unit may pass --web.config.file=$EMPTY.
+    webConfigFile: values.get('web.config.file') || undefined,
     disableExporterMetrics: bools.has('web.disable-exporter-metrics'),
     procfs: stripTrailingSlash(get('path.procfs') ?? '/proc'),
     sysfs: stripTrailingSlash(get('path.sysfs') ?? '/sys'),

@@ -12,6 +12,8 @@ import { createProcessScanner, refreshEvery, timeSlices } from './procfs/process
 import { VERSION } from './version.js';
 import { buildApp } from './web/app.js';
 import { listen, listenFailure, stopSignal } from './web/listen.js';
+import { openWebSecurity, type WebSecurity } from './web/security.js';
+import { WebConfigError } from './web/web-config.js';
 
 export interface ExporterIo {
   stdout: (s: string | Buffer) => Promise<void>;
@@ -89,6 +91,18 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
   }
 
   async function build(): Promise<Exporter> {
+    // First of the parts: a bad web config stops the exporter before anything else has started.
+    let security: WebSecurity | undefined;
+    if (config.webConfigFile !== undefined) {
+      try {
+        security = openWebSecurity(config.webConfigFile, log);
+      } catch (err) {
+        throw err instanceof WebConfigError ? new StartupError(err.message) : err;
+      }
+      const s = security;
+      closers.push({ name: 'web config', close: () => s.close() });
+    }
+
     const scanner = createProcessScanner({ procfs: config.procfs, wantCmdline: config.selection.match === 'cmdline' });
     const kills = createKillStore();
     let follower: KernelLog | null = null;
@@ -170,7 +184,7 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
       collection.beforeScrape(() => c.refreshIfDue());
     }
 
-    const app = buildApp({ collection, telemetryPath: config.telemetryPath, version: VERSION, log });
+    const app = buildApp({ collection, telemetryPath: config.telemetryPath, version: VERSION, log, security });
     closers.push({ name: 'web', close: () => app.close() });
     return { log, collection, app, close: closeAll };
   }
@@ -209,7 +223,8 @@ export async function runExporter(config: Config, io: ExporterIo): Promise<numbe
     await exporter.close();
     return why.badAddress ? 2 : 1;
   }
-  log.info('listening', { address, version: VERSION });
+  // A TLS server (https or HTTP/2) is the only kind with a secure context.
+  log.info('listening', { address, version: VERSION, tls: 'setSecureContext' in app.server });
 
   const signal = await (io.stopped ?? stopSignal)();
   log.info('shutting down', { signal });

@@ -28,6 +28,13 @@ describe('parseConfig', () => {
     expect(c.selection.topN).toBe(20);
   });
 
+  it('takes --web.config.file; empty or absent is none, as in node_exporter', () => {
+    expect(parse().webConfigFile).toBeUndefined();
+    expect(parse('--web.config.file', '/etc/oom-exporter/web-config.yml').webConfigFile).toBe('/etc/oom-exporter/web-config.yml');
+    expect(parse('--web.config.file=').webConfigFile).toBeUndefined();
+    fails(['--web.config.file'], /--web\.config\.file needs a value/);
+  });
+
   it('turns collectors on and off', () => {
     const c = parse('--no-collector.process', '--collector.pressure');
     expect(c.collectors.get('process')).toBe(false);
@@ -92,7 +99,7 @@ describe('parseSize', () => {
 describe('helpText', () => {
   it('lists every flag and collector', () => {
     const h = helpText();
-    for (const f of ['--web.listen-address', '--process.top-n', '--kernel-log.state-file', '--[no-]collector.process', '--once', '--version']) {
+    for (const f of ['--web.listen-address', '--web.config.file=PATH', '--process.top-n', '--kernel-log.state-file', '--[no-]collector.process', '--once', '--version']) {
       expect(h).toContain(f);
     }
   });

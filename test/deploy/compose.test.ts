@@ -57,7 +57,8 @@ describe('docker-compose.yml', () => {
     expect(e?.user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
     expect(e?.read_only).toBe(true);
     expect(e?.command).toEqual(expect.arrayContaining(['--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--web.listen-address=:19857']));
-    expect(e?.ports).toContain('19857:19857');
+    // Loopback only: Prometheus reaches it over the stack's network, and nobody else should without TLS and auth.
+    expect(e?.ports).toEqual(['127.0.0.1:19857:19857']);
   });
 
   it('Prometheus gets the repo config and rules, scrapes the exporter and alerts Alertmanager by service name', () => {
@@ -91,6 +92,40 @@ describe('docker-compose.yml', () => {
     expect(g?.environment?.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
     expect(g?.environment?.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH).toMatch(/oom-overview\.json$/);
     expect(g?.ports).toContain('3000:3000');
+  });
+});
+
+describe('docker-compose.tls.yml (the stack behind --web.config.file)', () => {
+  const tls = readYaml<{ services: Record<string, Service> }>('docker-compose.tls.yml').services;
+  type Job = { job_name: string; scheme?: string; tls_config?: Record<string, string>; basic_auth?: Record<string, string> };
+  type PromConfig = { scrape_configs: Job[] };
+
+  it("runs the exporter with the base command plus --web.config.file, on make-secrets.sh's files", () => {
+    const e = tls['oom-exporter'];
+    expect(e?.command).toEqual([...(services['oom-exporter']?.command ?? []), '--web.config.file=/etc/oom-exporter/web/web-config.yml']);
+    expect(e?.volumes).toEqual(['./deploy/web/secrets:/etc/oom-exporter/web:ro']);
+    expect(readRepo('deploy/web/make-secrets.sh')).toMatch(/\$here\/secrets/);
+    expect(readRepo('.gitignore')).toMatch(/^\/deploy\/web\/secrets\/$/m);
+  });
+
+  it('points Prometheus at prometheus-tls.yml, which is prometheus.yml but for HTTPS, the CA and basic auth', () => {
+    const p = tls.prometheus;
+    const base = services.prometheus?.command ?? [];
+    expect(p?.command).toEqual(base.map((a) => (a === '--config.file=/etc/prometheus/prometheus.yml' ? '--config.file=/etc/prometheus/prometheus-tls.yml' : a)));
+    expect(p?.volumes).toEqual(['./deploy/web/secrets:/etc/prometheus/oom-exporter-web:ro']);
+    const plain = readYaml<PromConfig>('deploy/prometheus/prometheus.yml');
+    const secured = readYaml<PromConfig>('deploy/prometheus/prometheus-tls.yml');
+    const job = secured.scrape_configs.find((j) => j.job_name === 'oom-exporter');
+    expect(job?.scheme).toBe('https');
+    expect(job?.tls_config).toEqual({ ca_file: 'oom-exporter-web/ca.crt' });
+    expect(job?.basic_auth).toEqual({ username: 'prometheus', password_file: 'oom-exporter-web/password' });
+    // Nothing else drifts from prometheus.yml.
+    for (const j of secured.scrape_configs) {
+      delete j.scheme;
+      delete j.tls_config;
+      delete j.basic_auth;
+    }
+    expect(secured).toEqual(plain);
   });
 });
 

@@ -26,6 +26,32 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   PrometheusRule,
 };
 
+interface JsonPatchOp {
+  op: string;
+  path: string;
+  value?: unknown;
+}
+
+/** RFC 6902 add and replace, the operations the overlay uses (kustomize applies it for real). */
+function applyJsonPatch(doc: unknown, { op, path, value }: JsonPatchOp): void {
+  if (op !== 'add' && op !== 'replace') throw new Error(`unsupported op ${op}`);
+  const parts = path.split('/').slice(1).map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const last = parts.pop() ?? '';
+  let at = doc as Record<string, unknown>;
+  for (const p of parts) {
+    const next = at[p];
+    if (typeof next !== 'object' || next === null) throw new Error(`${path}: no ${p}`);
+    at = next as Record<string, unknown>;
+  }
+  if (Array.isArray(at)) {
+    if (last === '-') at.push(value);
+    else at.splice(Number(last), op === 'replace' ? 1 : 0, value);
+  } else {
+    if (op === 'replace' && !(last in at)) throw new Error(`${path}: nothing to replace`);
+    at[last] = value;
+  }
+}
+
 describe('Kubernetes manifests', () => {
   it('kustomization lists every manifest in the directory', () => {
     const files = readdirSync(join(REPO, DIR)).filter((f) => /\.ya?ml$/.test(f) && f !== 'kustomization.yaml');
@@ -108,6 +134,49 @@ describe('Kubernetes manifests', () => {
     // The operator names the job after the Service; OOMExporterDown watches up{job="oom-exporter"}.
     expect(svc.metadata.name).toBe('oom-exporter');
     expect(sm.spec.endpoints[0]?.relabelings).toContainEqual(expect.objectContaining({ sourceLabels: ['__meta_kubernetes_pod_node_name'], targetLabel: 'instance' }));
+  });
+
+  it('the TLS overlay (deploy/kubernetes/tls): web config from a Secret, HTTPS probes without a password, Prometheus with CA and basic auth', () => {
+    const overlay = parse(readRepo(`${DIR}/tls/kustomization.yaml`)) as { resources: string[]; patches: { target: { kind: string; name: string }; patch: string }[] };
+    expect(overlay.resources).toEqual(['..']);
+    const patched = structuredClone(docs);
+    for (const { target, patch } of overlay.patches) {
+      const doc = patched.find((d) => d.kind === target.kind && d.metadata.name === target.name);
+      expect(doc, `${target.kind}/${target.name}`).toBeDefined();
+      for (const op of parse(patch) as JsonPatchOp[]) applyJsonPatch(doc, op);
+    }
+    for (const d of patched) {
+      const Model = MODELS[d.kind];
+      if (Model) expect(() => new Model(d as never).validate(), `${d.kind}/${d.metadata.name}`).not.toThrow();
+    }
+    type Probe = { httpGet: { path: string; scheme?: string; httpHeaders?: unknown } };
+    const ds = patched.find((d) => d.kind === 'DaemonSet') as unknown as {
+      spec: { template: { spec: {
+        securityContext: { fsGroup?: number; runAsUser: number };
+        containers: { args: string[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; livenessProbe: Probe; readinessProbe: Probe }[];
+        volumes: { name: string; secret?: { secretName: string; defaultMode?: number } }[];
+      } } };
+    };
+    const pod = ds.spec.template.spec;
+    const c = pod.containers[0];
+    expect(c?.args).toContain('--web.config.file=/etc/oom-exporter/web/web-config.yml');
+    expect(c?.volumeMounts).toContainEqual({ name: 'web', mountPath: '/etc/oom-exporter/web', readOnly: true });
+    expect(pod.volumes).toContainEqual({ name: 'web', secret: { secretName: 'oom-exporter-web', defaultMode: 0o440 } });
+    // The key is readable by the exporter's group, not by the world.
+    expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsUser);
+    for (const probe of [c?.livenessProbe, c?.readinessProbe]) {
+      expect(probe?.httpGet).toMatchObject({ path: '/healthz', scheme: 'HTTPS' });
+      // No password in the pod spec: /healthz is outside basic auth (src/web/security.ts).
+      expect(probe?.httpGet.httpHeaders).toBeUndefined();
+    }
+    const sm = patched.find((d) => d.kind === 'ServiceMonitor') as unknown as { spec: { endpoints: Record<string, unknown>[] } };
+    expect(sm.spec.endpoints[0]).toMatchObject({
+      scheme: 'https',
+      tlsConfig: { ca: { secret: { name: 'oom-exporter-scrape', key: 'ca.crt' } }, serverName: 'oom-exporter' },
+      basicAuth: { username: { name: 'oom-exporter-scrape', key: 'username' }, password: { name: 'oom-exporter-scrape', key: 'password' } },
+    });
+    // The certificate make-secrets.sh makes is for that server name.
+    expect(readRepo('deploy/web/make-secrets.sh')).toContain('DNS:oom-exporter');
   });
 
   it('the PrometheusRule carries exactly the groups of the one rules file, and is what the generator writes', () => {
