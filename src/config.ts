@@ -14,6 +14,10 @@ export interface Config {
   telemetryPath: string;
   /** --web.config.file: exporter-toolkit's web config (TLS, basic auth); undefined: plain HTTP, no auth. */
   webConfigFile: string | undefined;
+  /** --web.max-requests: scrapes answered at once (0: no limit). */
+  maxRequests: number;
+  /** --web.max-connections: connections open at once (0: no limit). */
+  maxConnections: number;
   disableExporterMetrics: boolean;
   procfs: string;
   sysfs: string;
@@ -43,6 +47,20 @@ const GENERAL_FLAGS: readonly FlagSpec[] = [
     kind: 'string',
     arg: 'PATH',
     help: "Web config file in exporter-toolkit's format: TLS, client certificates, basic auth, headers (re-read when it or a certificate changes).",
+  },
+  {
+    name: 'web.max-requests',
+    kind: 'string',
+    arg: 'N',
+    default: '40',
+    help: 'Scrapes answered at once; more get 503 at once (0: no limit). As node_exporter.',
+  },
+  {
+    name: 'web.max-connections',
+    kind: 'string',
+    arg: 'N',
+    default: '512',
+    help: 'Connections open at once; more are closed as they arrive (0: no limit). A connection that sends no request head within 10 s is closed.',
   },
   { name: 'web.disable-exporter-metrics', kind: 'bool', help: "Leave out the exporter's own Node.js runtime metrics (process_*, nodejs_*)." },
   { name: 'path.procfs', kind: 'string', arg: 'PATH', default: '/proc', help: 'procfs mountpoint (e.g. /host/proc in a container).' },
@@ -156,6 +174,14 @@ export function parseConfig(argv: readonly string[]): Config {
   const logFormat = get('log.format') as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) throw new FlagError(`invalid --log.format "${logFormat}": want ${LOG_FORMATS.join(', ')}`);
 
+  const count = (flag: string): number => {
+    const text = get(flag) ?? '';
+    if (!/^\d{1,9}$/.test(text)) throw new FlagError(`invalid --${flag} "${text}": want a whole number >= 0 (0: no limit)`);
+    return Number(text);
+  };
+  const maxRequests = count('web.max-requests');
+  const maxConnections = count('web.max-connections');
+
   for (const p of ['path.procfs', 'path.sysfs', 'path.cgroupfs', 'kernel-log.file', 'kernel-log.state-file']) {
     if (values.get(p) === '') throw new FlagError(`--${p} must not be empty`);
   }
@@ -165,6 +191,8 @@ export function parseConfig(argv: readonly string[]): Config {
     telemetryPath,
     // Empty is "none", as in node_exporter (whose default it is): a unit may pass --web.config.file=$EMPTY.
     webConfigFile: values.get('web.config.file') || undefined,
+    maxRequests,
+    maxConnections,
     disableExporterMetrics: bools.has('web.disable-exporter-metrics'),
     procfs: stripTrailingSlash(get('path.procfs') ?? '/proc'),
     sysfs: stripTrailingSlash(get('path.sysfs') ?? '/sys'),

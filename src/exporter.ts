@@ -184,7 +184,15 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
       collection.beforeScrape(() => c.refreshIfDue());
     }
 
-    const app = buildApp({ collection, telemetryPath: config.telemetryPath, version: VERSION, log, security });
+    const app = buildApp({
+      collection,
+      telemetryPath: config.telemetryPath,
+      version: VERSION,
+      log,
+      security,
+      maxRequests: config.maxRequests,
+      connections: { maxConnections: config.maxConnections },
+    });
     closers.push({ name: 'web', close: () => app.close() });
     return { log, collection, app, close: closeAll };
   }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Collection } from '../collection.js';
 import type { Logger } from '../log.js';
+import { closePromptly, DEFAULT_CONNECTION_LIMITS, frameworkError, harden, type ConnectionLimits } from './hardening.js';
 import { healthRoute } from './health.js';
 import { landingRoute } from './landing.js';
 import { metricsRoute } from './metrics.js';
@@ -14,6 +15,10 @@ export interface AppOptions {
   log: Logger;
   /** --web.config.file: TLS, client certificates, basic auth, headers, rate_limit. */
   security?: WebSecurity | undefined;
+  /** --web.max-requests: scrapes served at once, more get 503 (0: no limit). */
+  maxRequests: number;
+  /** --web.max-connections, and the header timeout (tests shorten it). */
+  connections: Partial<ConnectionLimits> & Pick<ConnectionLimits, 'maxConnections'>;
 }
 
 /**
@@ -24,27 +29,39 @@ export interface AppOptions {
 export function buildApp(opts: AppOptions): FastifyInstance {
   const tls = opts.security?.tls();
   const http2 = opts.security?.http2() === true;
+  const limits: ConnectionLimits = { ...DEFAULT_CONNECTION_LIMITS, ...opts.connections };
+  // Node's own http(s) server options: fastify passes `http` to http.createServer, and https.createServer
+  // takes the same keys beside the TLS ones.
+  const nodeServer = { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs };
   const common = {
     logger: false,
-    // A scrape that takes longer than Prometheus's timeout is useless; do not hold sockets forever.
-    connectionTimeout: 60_000,
-    requestTimeout: 60_000,
+    // A socket with no traffic at all for 30 s (a reader that stopped reading its body) is closed; a
+    // scrape that takes longer than Prometheus's timeout is useless anyway.
+    connectionTimeout: 30_000,
+    // The whole request head and body; a GET has no body, so this only backs headersTimeout up.
+    requestTimeout: limits.headersTimeoutMs + 1_000,
     keepAliveTimeout: 30_000,
     // Answer 503 to new requests while closing, so a restart is visible as a failed scrape, not a hang.
     return503OnClosing: true,
     // An HTTP/2 server cannot close only its idle connections; it ends its sessions (GOAWAY) instead.
     forceCloseConnections: http2 ? true : ('idle' as const),
   };
-  const https = tls === undefined ? undefined : { ...tls.context, requestCert: tls.requestCert, rejectUnauthorized: tls.rejectUnauthorized };
+  const https = tls === undefined ? undefined : { ...tls.context, requestCert: tls.requestCert, rejectUnauthorized: tls.rejectUnauthorized, ...nodeServer };
   // The three kinds of server fastify makes have three instance types; the routes and hooks use none of
   // their differences, so the app is typed as the plain HTTP one.
+  // frameworkErrors is typed generically per server kind; its handler uses nothing of the request or
+  // reply that differs between them (a status, a type, a fixed body).
+  const errors = { frameworkErrors: frameworkError as never };
   const app = (https === undefined
-    ? Fastify(common)
+    ? Fastify({ ...common, ...errors, http: nodeServer })
     : http2
-      ? Fastify({ ...common, http2: true, https: { ...https, allowHTTP1: true } })
-      : Fastify({ ...common, https })) as unknown as FastifyInstance;
+      ? Fastify({ ...common, ...errors, http2: true, https: { ...https, allowHTTP1: true } })
+      : Fastify({ ...common, ...errors, https })) as unknown as FastifyInstance;
+  if (limits.maxConnections > 0) app.server.maxConnections = limits.maxConnections;
+  harden(app);
+  closePromptly(app);
   opts.security?.install(app);
-  void app.register(metricsRoute, { collection: opts.collection, path: opts.telemetryPath, log: opts.log });
+  void app.register(metricsRoute, { collection: opts.collection, path: opts.telemetryPath, log: opts.log, maxRequests: opts.maxRequests });
   void app.register(landingRoute, { telemetryPath: opts.telemetryPath, version: opts.version });
   void app.register(healthRoute);
   return app;

@@ -8,6 +8,8 @@ export interface MetricsRouteOptions {
   /** --web.telemetry-path */
   path: string;
   log: Logger;
+  /** --web.max-requests: scrapes answered at once; more get 503 at once (0: no limit). */
+  maxRequests: number;
 }
 
 /**
@@ -15,8 +17,23 @@ export interface MetricsRouteOptions {
  * one collection gets the same compressed buffer: neither a pass over /proc nor a compression is ever
  * paid per request, and neither body is copied on the way out.
  */
-export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { collection, path, log }) => {
+export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app, { collection, path, log, maxRequests }) => {
+  // Scrapes share a collection, so many at once cost little CPU; but each holds a socket and its part of
+  // a body until sent, and node_exporter's --web.max-requests is what operators expect to bound that.
+  let inFlight = 0;
   app.get(path, async (req, reply) => {
+    if (maxRequests > 0 && inFlight >= maxRequests) {
+      return reply.code(503).header('retry-after', '1').type('text/plain; charset=utf-8').send(`too many concurrent scrapes: --web.max-requests=${maxRequests}\n`);
+    }
+    inFlight++;
+    let counted = true;
+    const done = (): void => {
+      if (counted) inFlight--;
+      counted = false;
+    };
+    // Until the response is sent or the connection is gone, whichever comes first.
+    reply.raw.once('finish', done);
+    reply.raw.once('close', done);
     let lease: ScrapeBody;
     try {
       lease = await collection.scrape();

@@ -13,6 +13,8 @@ describe('the CLI on bad input', () => {
     [['--web.listen-address=999.1:x'], /^oom-exporter: invalid --web\.listen-address "999\.1:x".*\n$/],
     [['--collector.nope'], /^oom-exporter: unknown collector in --collector\.nope.*\n$/],
     [['--web.listen-address=256.1.1.1:19857'], /^oom-exporter: invalid --web\.listen-address "256\.1\.1\.1:19857".*\n$/],
+    [['--web.max-requests=-1'], /^oom-exporter: invalid --web\.max-requests "-1": want a whole number >= 0 \(0: no limit\)\n$/],
+    [['--web.max-connections=lots'], /^oom-exporter: invalid --web\.max-connections "lots".*\n$/],
     [['--web.listen-address=[::g]:19857'], /^oom-exporter: invalid --web\.listen-address "\[::g\]:19857".*\n$/],
   ];
   for (const [args, message] of cases) {
