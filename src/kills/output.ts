@@ -14,7 +14,7 @@ export interface Output {
   closed(): boolean;
   /** Why the stream failed, other than its reader going away; null if it did not. */
   error(): Error | null;
-  /** Writes what is batched and waits until the stream has taken it (or is gone). */
+  /** Writes what is batched and waits until the stream has taken all of it (or failed, or is gone). */
   end(): Promise<void>;
 }
 
@@ -26,16 +26,26 @@ const FLUSH_MS = 100;
 export function streamOutput(stream: Writable): Output {
   let batch: string[] = [];
   let size = 0;
-  let full = false;
   let closed = false;
   let failure: Error | null = null;
   let timer: NodeJS.Timeout | null = null;
 
-  // Without a listener an EPIPE is thrown from the event loop and kills the process with a stack trace.
-  stream.on('error', (e: NodeJS.ErrnoException) => {
+  // Writes handed to the stream and not yet done, and who waits for them all (end()).
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+
+  /** The reader going away (EPIPE), and the writes the stream then drops, only close the output. */
+  function failed(e: NodeJS.ErrnoException): void {
     closed = true;
-    if (e.code !== 'EPIPE' && failure === null) failure = e;
-  });
+    if (failure === null && e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') failure = e;
+  }
+  // Without a listener an EPIPE is thrown from the event loop and kills the process with a stack trace.
+  stream.on('error', failed);
+
+  function written(e?: Error | null): void {
+    if (e) failed(e);
+    if (--inFlight === 0 && idle !== null) idle();
+  }
 
   function flush(): void {
     if (timer !== null) {
@@ -46,7 +56,8 @@ export function streamOutput(stream: Writable): Output {
     const text = batch.join('');
     batch = [];
     size = 0;
-    if (!stream.write(text)) full = true;
+    inFlight++;
+    stream.write(text, written);
   }
 
   /** Until 'drain', or until the stream is gone ('close' after an error): never rejects. */
@@ -54,7 +65,6 @@ export function streamOutput(stream: Writable): Output {
     return new Promise((resolve) => {
       const done = (): void => {
         stream.off('drain', done).off('close', done);
-        full = false;
         resolve();
       };
       stream.once('drain', done).once('close', done);
@@ -63,7 +73,9 @@ export function streamOutput(stream: Writable): Output {
 
   let waiting: Promise<void> | null = null;
   function ready(): Promise<void> | null {
-    if (!full || closed) return null;
+    // The stream's own flag, not write()'s answer remembered: a batch sent by the timer may have drained
+    // before anyone asks.
+    if (!stream.writableNeedDrain || closed || stream.destroyed) return null;
     waiting ??= drained().then(() => {
       waiting = null;
     });
@@ -83,7 +95,18 @@ export function streamOutput(stream: Writable): Output {
     error: () => failure,
     async end() {
       flush();
-      for (let wait = ready(); wait !== null; wait = ready()) await wait;
+      // Every write's callback has run (written, or failed: then error() says why) or the stream is gone.
+      if (inFlight > 0 && !stream.destroyed) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            idle = null;
+            stream.off('close', done);
+            resolve();
+          };
+          idle = done;
+          stream.once('close', done);
+        });
+      }
     },
   };
 }

@@ -393,8 +393,8 @@ describe('kills on a log of any size: printed as found, read as fast as the outp
       },
     });
     const write = stdout.write.bind(stdout);
-    stdout.write = ((chunk: string) => {
-      const more = write(chunk);
+    stdout.write = ((chunk: string, cb?: (e?: Error | null) => void) => {
+      const more = write(chunk, cb);
       queuedMax = Math.max(queuedMax, stdout.writableLength);
       return more;
     }) as typeof stdout.write;

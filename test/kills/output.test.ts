@@ -78,6 +78,19 @@ describe('streamOutput', () => {
     expect(out.ready()).toBeNull();
   });
 
+  it('a batch the timer sent that has drained before anyone asks leaves nothing to wait for', async () => {
+    const r = slowReader();
+    const out = streamOutput(r.stream);
+    // Under a batch: sent by the timer, more than the stream's 16 KiB buffer, so it needs a drain.
+    out.write('b'.repeat(20_000));
+    await vi.waitFor(() => expect(r.writes).toHaveLength(1));
+    const drained = new Promise((res) => r.stream.once('drain', res));
+    r.release();
+    await drained;
+    expect(out.ready()).toBeNull();
+    await out.end();
+  });
+
   it('end() writes what is batched and waits until the stream has taken it', async () => {
     const r = slowReader();
     const out = streamOutput(r.stream);
