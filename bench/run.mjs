@@ -6,7 +6,9 @@
 //   [--tls-procs 2000] [--tls-scrapes 30]
 // Runs every benchmark and prints one line per figure; the README quotes these.
 // NAMES (comma-separated): scrape, rss (the --long run), cgroups, parser, kill-delay, refresh, load, loopdelay, tls,
-// rss-plain (RSS over --rss-scrapes scrapes, started as plain `node dist/cli.js`; 0 skips it).
+// rss-plain (RSS over --rss-scrapes scrapes, started as plain `node dist/cli.js`; 0 skips it),
+// kills-memory (`oom-exporter kills` on 10,000 to 1,000,000 kills: peak RSS and throughput; --kills-sizes
+// 10000,100000,1000000 and --kills-outputs table,json choose the runs).
 // `node bench/run.mjs --only load` runs one alone (after `npm run build`). OOM_BENCH_CLI=path/to/cli.js
 // measures another build.
 import { benchCgroupRatio, benchRssFlat, benchScrape, machine } from './scrape.mjs';
@@ -31,7 +33,7 @@ function flag(name, def) {
   return v === undefined ? def : Number(v);
 }
 
-const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'refresh', 'load', 'loopdelay', 'tls', 'rss-plain'];
+const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'refresh', 'load', 'loopdelay', 'tls', 'rss-plain', 'kills-memory'];
 /** @param {string | undefined} v */
 const names = (v) =>
   v === undefined
@@ -111,6 +113,8 @@ for (const [name, extra] of /** @type {[string, string][]} */ ([
   ['loopdelay', './loop-delay.mjs'],
   // Scrapes over TLS with basic auth (--web.config.file) against plain ones.
   ['tls', './tls.mjs'],
+  // Issue 9: `kills` on up to 1,000,000 kills in bounded memory, the built CLI reading a pipe.
+  ['kills-memory', './kills-memory.mjs'],
 ])) {
   if (!want(name)) continue;
   try {

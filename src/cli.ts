@@ -14,11 +14,7 @@ const write =
 /** Dispatches: `kills`, --help, --version, else the exporter. Returns the exit code. */
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'kills') {
-    return runKills(
-      argv.slice(1),
-      (s) => process.stdout.write(s),
-      (s) => process.stderr.write(s),
-    );
+    return runKills(argv.slice(1), process.stdout, (s) => process.stderr.write(s));
   }
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(helpText());

@@ -1,11 +1,12 @@
+import type { Writable } from 'node:stream';
 import { FlagError } from '../flags.js';
-import { killsIn } from '../kernellog/backlog.js';
+import { streamKills, type KillSink } from '../kernellog/backlog.js';
 import { chooseSource } from '../kernellog/sources/auto.js';
 import { fileBacklog } from '../kernellog/sources/file.js';
 import { SOURCES, sourceNamed, type AnySourceDefinition } from '../kernellog/sources/index.js';
 import type { Backlog, SourceSettings } from '../kernellog/sources/source.js';
-import type { OomKill } from '../kernellog/types.js';
-import { formatKillJson, formatKillsTable } from './format.js';
+import { createKillsTable, formatKillJson, TABLE_WINDOW } from './format.js';
+import { streamOutput } from './output.js';
 
 export interface KillsOptions {
   /** A file to read, '-' for stdin; undefined: the live kernel log's backlog. */
@@ -21,6 +22,9 @@ iso), syslog files, journalctl short, short-precise or -o json, detected line by
 
   --file PATH   read this file instead of the live log (- for standard input)
   --json        one JSON object per kill per line, in log order
+
+Kills are printed as they are found: any size of log is read in the same memory. The table's columns
+are sized on its first ${TABLE_WINDOW.toLocaleString('en')} rows. A gzip file (kern.log.2.gz) is read as such.
 `;
 
 export function parseKillsArgs(argv: readonly string[]): KillsOptions {
@@ -58,10 +62,22 @@ async function liveBacklog(live: KillsSources): Promise<Backlog | { none: string
   return backlog ?? { none: choice.rejected.map((r) => r.reason).join('; ') };
 }
 
-/** Runs `oom-exporter kills`; returns the exit code. */
-export async function runKills(argv: readonly string[], out: (s: string) => void, err: (s: string) => void, live: KillsSources = {}): Promise<number> {
+/** Thrown from the kill sink once the reader of the output went away: it stops reading the log. */
+class OutputClosed extends Error {}
+
+/** Held table rows are printed once the input has been quiet this long (a log piped in live). */
+const QUIET_MS = 250;
+
+/**
+ * Runs `oom-exporter kills`; returns the exit code. Kills are printed as they are found, so memory stays
+ * flat however long the log, and the log is read only as fast as `stdout` takes the output. A reader
+ * that goes away (`| head`) ends the run quietly, exit code 0.
+ */
+export async function runKills(argv: readonly string[], stdout: Writable, err: (s: string) => void, live: KillsSources = {}): Promise<number> {
+  const output = streamOutput(stdout);
   if (argv.includes('--help') || argv.includes('-h')) {
-    out(KILLS_USAGE);
+    output.write(KILLS_USAGE);
+    await output.end();
     return 0;
   }
   let opts: KillsOptions;
@@ -75,7 +91,46 @@ export async function runKills(argv: readonly string[], out: (s: string) => void
     throw e;
   }
 
-  let kills: OomKill[];
+  const table = opts.json ? null : createKillsTable();
+  // While the table holds rows to size its columns: chunks read since the last look, to tell a log that
+  // is still pouring in from one that paused (a pipe left open).
+  let quiet: NodeJS.Timeout | null = null;
+  let chunks = 0;
+  const stopQuiet = (): void => {
+    if (quiet !== null) clearInterval(quiet);
+    quiet = null;
+  };
+  const sink: KillSink = {
+    kill(kill) {
+      if (output.closed()) throw new OutputClosed();
+      if (table === null) {
+        output.write(formatKillJson(kill) + '\n');
+        return;
+      }
+      const text = table.row(kill);
+      if (text !== '') {
+        stopQuiet();
+        output.write(text);
+      } else if (quiet === null) {
+        chunks = 0;
+        quiet = setInterval(() => {
+          if (chunks === 0) {
+            stopQuiet();
+            output.write(table.flush());
+          }
+          chunks = 0;
+        }, QUIET_MS).unref();
+      }
+    },
+    ready() {
+      // Asked after every chunk read: a reader that left stops the read even where no kill comes.
+      if (output.closed()) throw new OutputClosed();
+      chunks++;
+      return output.ready();
+    },
+  };
+
+  let failure: string | null = null;
   try {
     let backlog: Backlog;
     if (opts.file !== undefined) {
@@ -89,16 +144,23 @@ export async function runKills(argv: readonly string[], out: (s: string) => void
       }
       backlog = found;
     }
-    kills = await killsIn(backlog);
+    await streamKills(backlog, sink);
   } catch (e) {
-    err(`oom-exporter: kills: ${(e as Error).message}\n`);
+    if (!(e instanceof OutputClosed)) failure = (e as Error).message;
+  } finally {
+    stopQuiet();
+  }
+  // The kills found before a read error are printed too; the error (and exit code 1) says the list is cut short.
+  if (table !== null) output.write(table.flush());
+  await output.end();
+  const writeError = output.error();
+  if (writeError !== null) {
+    err(`oom-exporter: kills: writing the output: ${writeError.message}\n`);
     return 1;
   }
-
-  if (opts.json) {
-    for (const k of kills) out(formatKillJson(k) + '\n');
-  } else {
-    out(formatKillsTable(kills));
+  if (failure !== null) {
+    err(`oom-exporter: kills: ${failure}\n`);
+    return 1;
   }
   return 0;
 }

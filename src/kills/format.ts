@@ -49,6 +49,10 @@ function mib(bytes: number | null): string {
 
 /** Display width: wide (CJK) characters take two cells. Good enough for names; not a full wcwidth. */
 function width(s: string): number {
+  // Nearly every cell is narrower than U+1100 throughout: its length is its width.
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) < 0x1100) i++;
+  if (i === s.length) return s.length;
   let w = 0;
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
@@ -65,39 +69,74 @@ function width(s: string): number {
   return w;
 }
 
+/** The cells of one kill's row; names escaped, unknowns "-". */
+function cellsOf(k: OomKill): string[] {
+  const label = constraintLabel(k);
+  return [
+    whenOf(k),
+    k.pid === null ? '-' : String(k.pid),
+    k.comm === null ? '-' : escapeForTerminal(k.comm),
+    k.killer,
+    label === '' ? '-' : label,
+    k.memcg === null ? '-' : escapeForTerminal(k.memcg),
+    mib(k.anonRssBytes),
+    k.invoker === null ? '-' : escapeForTerminal(k.invoker),
+  ];
+}
+
+/** PID and ANON-RSS are right-aligned. */
+const NUMERIC: ReadonlySet<number> = new Set([1, 6]);
+
+/** One row padded to the column widths; a cell wider than its column pushes the rest of its row right. */
+function line(cells: readonly string[], widths: readonly number[]): string {
+  const padded = cells.map((cell, c) => {
+    if (c === cells.length - 1) return cell;
+    const pad = ' '.repeat(Math.max(0, widths[c]! - width(cell)));
+    return NUMERIC.has(c) ? pad + cell : cell + pad;
+  });
+  // join() makes one flat string: the row waits in the output's batch as one object, not a rope of pieces.
+  return padded.join('  ') + '\n';
+}
+
+/** How many rows are held to size the table's columns before the first is printed. */
+export const TABLE_WINDOW = 1000;
+
 /**
- * A table for people: one row per kill, in log order; time is the wall clock when the log has it, else
- * "+uptime s". Unknown values are "-". Ends with a newline, or is "" when there are no kills.
+ * The table for people, printed as the kills come: one row per kill, in log order, under a header; time is
+ * the wall clock when the log has it, else "+uptime s"; unknown values are "-". The columns are sized on
+ * the first rows (up to `window` of them, or fewer if the caller flushes earlier: input that pauses), which
+ * are held until then; later rows are printed at once in those widths, so memory does not grow with the
+ * log. A later cell wider than its column pushes the rest of its own row right, and only that row.
  */
-export function formatKillsTable(kills: readonly OomKill[]): string {
-  if (kills.length === 0) return '';
-  const rows: string[][] = [COLUMNS.slice()];
-  for (const k of kills) {
-    const label = constraintLabel(k);
-    rows.push([
-      whenOf(k),
-      k.pid === null ? '-' : String(k.pid),
-      k.comm === null ? '-' : escapeForTerminal(k.comm),
-      k.killer,
-      label === '' ? '-' : label,
-      k.memcg === null ? '-' : escapeForTerminal(k.memcg),
-      mib(k.anonRssBytes),
-      k.invoker === null ? '-' : escapeForTerminal(k.invoker),
-    ]);
-  }
-  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((r) => width(r[c]!))));
-  const numeric = new Set([1, 6]);
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, c) => {
-            const pad = ' '.repeat(widths[c]! - width(cell));
-            if (c === r.length - 1) return cell;
-            return numeric.has(c) ? pad + cell : cell + pad;
-          })
-          .join('  '),
-      )
-      .join('\n') + '\n'
-  );
+export interface KillsTable {
+  /** The text to print for this kill now: '' while rows are held. */
+  row(kill: OomKill): string;
+  /**
+   * The rows held, under the header, sized on them: at the end of the log, or when the input pauses. ''
+   * when nothing is held (so a log without kills prints nothing at all).
+   */
+  flush(): string;
+}
+
+export function createKillsTable(window: number = TABLE_WINDOW): KillsTable {
+  // Rows held until the widths are known; after that nothing is held.
+  let held: string[][] = [];
+  let widths: number[] | null = null;
+  const table: KillsTable = {
+    row(kill) {
+      const cells = cellsOf(kill);
+      if (widths !== null) return line(cells, widths);
+      held.push(cells);
+      return held.length >= window ? table.flush() : '';
+    },
+    flush() {
+      if (held.length === 0) return '';
+      const rows = [COLUMNS.slice(), ...held];
+      const w = COLUMNS.map((_, c) => rows.reduce((m, r) => Math.max(m, width(r[c]!)), 0));
+      widths = w;
+      held = [];
+      return rows.map((r) => line(r, w)).join('');
+    },
+  };
+  return table;
 }

@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { killsIn } from '../../src/kernellog/backlog.js';
 import { journaldBacklog, JOURNAL_MATCHES } from '../../src/kernellog/sources/journald.js';
@@ -9,6 +13,7 @@ import type { SourceSettings } from '../../src/kernellog/sources/source.js';
 import type { LogRecord } from '../../src/kernellog/types.js';
 import { runKills, type KillsSources } from '../../src/kills/command.js';
 import { makeMemoryCgroup, realOomKill } from '../helpers/oom.js';
+import { victim, killLog } from '../helpers/kill-log.js';
 import { requireRoot } from '../helpers/root.js';
 import { ensureJournald } from '../kernellog/journald-helper.js';
 import { errno, fakeKmsg, kmsgRecord } from '../kernellog/fake-kmsg.js';
@@ -55,15 +60,23 @@ function nothing(over: SourceSettings = {}): SourceSettings {
   return { kmsg: { path: path.join(dir, 'no-kmsg') }, journalctl: [path.join(dir, 'no-journalctl')], syslogFiles: [path.join(dir, 'no-kern.log')], ...over };
 }
 
+/** A stream that keeps what is written to it, as standard output would show it. */
+function collector(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
 async function kills(argv: string[], live: KillsSources = {}) {
-  let out = '';
+  const stdout = collector();
   let err = '';
-  const code = await runKills(
-    argv,
-    (s) => (out += s),
-    (s) => (err += s),
-    live,
-  );
+  const code = await runKills(argv, stdout.stream, (s) => (err += s), live);
+  const out = stdout.text();
   return {
     code,
     out,
@@ -209,6 +222,33 @@ describe('kills: journald backlog', () => {
     expect(r.records.map((x) => x.message)).toEqual(['one', 'two']);
   });
 
+  it('leaves journalctl waiting on a full pipe while the reader is behind, and reads on once it is ready', async () => {
+    // 50,000 entries, 2 MB: far more than a pipe holds, so journalctl blocks whenever it is not read.
+    const cmd = ['/bin/sh', '-c', `yes '{"MESSAGE":"x","_TRANSPORT":"kernel"}' | head -n 50000`];
+    let records = 0;
+    let release: () => void = () => {};
+    const behind = new Promise<void>((resolve) => (release = resolve));
+    let asked = false;
+    const read = journaldBacklog({ command: cmd }).read({
+      record: () => records++,
+      lost() {},
+      error() {},
+      // Behind from the first entry on, until released.
+      ready() {
+        if (asked) return null;
+        asked = true;
+        return behind;
+      },
+    });
+    await vi.waitFor(() => expect(records).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 200));
+    // What came with the chunk of the first entry, not the rest.
+    expect(records).toBeLessThan(5000);
+    release();
+    await read;
+    expect(records).toBe(50_000);
+  });
+
   it('hands entries over as journalctl prints them, and stops journalctl when the reader stops', async () => {
     const pidFile = path.join(dir, 'pid');
     const cmd = fakeJournalctl(`
@@ -309,5 +349,116 @@ describe('kills on the real kernel log', () => {
     } finally {
       await cg.remove();
     }
+  });
+});
+
+describe('kills on a log of any size: printed as found, read as fast as the output is taken', () => {
+  const COUNT = 20_000;
+
+  it(`lists all ${COUNT.toLocaleString('en')} kills of a big log, in order, as JSON and as a table`, async () => {
+    const file = path.join(dir, 'kern.log');
+    fs.writeFileSync(file, killLog(0, COUNT));
+    const json = await kills(['--file', file, '--json']);
+    expect(json.code).toBe(0);
+    const rows = json.json();
+    expect(rows).toHaveLength(COUNT);
+    for (const i of [0, 99, COUNT - 1]) expect(rows[i]).toMatchObject({ ...victim(i), killer: 'kernel', invoker: victim(i).comm });
+    expect(rows[99]).toMatchObject({ constraint: 'CONSTRAINT_MEMCG', memcg: '/oomprobe' });
+    const table = await kills(['--file', file]);
+    const lines = table.out.split('\n');
+    expect(lines).toHaveLength(COUNT + 2);
+    expect(lines[0]).toMatch(/^TIME +PID +COMM/);
+    expect(lines[COUNT]!.split(/ {2,}/).slice(1, 4)).toEqual([String(victim(COUNT - 1).pid), victim(COUNT - 1).comm, 'kernel']);
+    expect(lines[COUNT + 1]).toBe('');
+  });
+
+  it('reads a gzip file (a rotated kern.log.2.gz) as its text', async () => {
+    const file = path.join(dir, 'kern.log.2.gz');
+    fs.writeFileSync(file, gzipSync(killLog(0, 300)));
+    const r = await kills(['--file', file, '--json']);
+    expect(r.code).toBe(0);
+    expect(r.json().map((k) => k['pid'])).toEqual(Array.from({ length: 300 }, (_, i) => victim(i).pid));
+  });
+
+  it('waits for a slow reader: what is queued in the output stays bounded while the whole log goes through', async () => {
+    const file = path.join(dir, 'kern.log');
+    fs.writeFileSync(file, killLog(0, COUNT));
+    // A reader that takes a write only every few milliseconds, like a pager or a slow pipe.
+    let queuedMax = 0;
+    let text = '';
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        text += chunk.toString();
+        setTimeout(done, 5);
+      },
+    });
+    const write = stdout.write.bind(stdout);
+    stdout.write = ((chunk: string, cb?: (e?: Error | null) => void) => {
+      const more = write(chunk, cb);
+      queuedMax = Math.max(queuedMax, stdout.writableLength);
+      return more;
+    }) as typeof stdout.write;
+    let err = '';
+    expect(await runKills(['--file', file, '--json'], stdout, (s) => (err += s))).toBe(0);
+    expect(err).toBe('');
+    expect(text.split('\n')).toHaveLength(COUNT + 1);
+    // About 7.5 MB went through; unless the log waits for the reader it all queues at once.
+    expect(text.length).toBeGreaterThan(5e6);
+    // Two batches of output (64 KiB each) at most: the one being taken and the one made meanwhile.
+    expect(queuedMax).toBeLessThan(200 * 1024);
+  });
+
+  it('ends quietly when the reader goes away (EPIPE), and stops reading a log that never ends', async () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    // A writer that feeds kills into the FIFO for as long as anyone reads it.
+    const writer = fs.createWriteStream(fifo);
+    let fed = 0;
+    const feeding = (async () => {
+      try {
+        for (;;) {
+          if (!writer.write(killLog(fed, 100))) await once(writer, 'drain');
+          fed += 100;
+        }
+      } catch {
+        // EPIPE: the reader closed the FIFO.
+      }
+    })();
+    let writes = 0;
+    const stdout = new Writable({
+      write(_chunk, _enc, done) {
+        writes++;
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    let err = '';
+    expect(await runKills(['--file', fifo, '--json'], stdout, (s) => (err += s))).toBe(0);
+    expect(err).toBe('');
+    expect(writes).toBe(1);
+    writer.destroy();
+    await feeding;
+  });
+
+  it('a write error other than EPIPE is an error naming it, exit code 1', async () => {
+    const file = path.join(dir, 'kern.log');
+    fs.writeFileSync(file, killLog(0, 10));
+    const stdout = new Writable({
+      write(_chunk, _enc, done) {
+        done(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+      },
+    });
+    let err = '';
+    expect(await runKills(['--file', file, '--json'], stdout, (s) => (err += s))).toBe(1);
+    expect(err).toBe('oom-exporter: kills: writing the output: ENOSPC: no space left on device, write\n');
+  });
+
+  it('prints the kills found before a read error, then the error, exit code 1', async () => {
+    const journalctl = journalctlFor(
+      `process.stdout.write(${JSON.stringify(kernelEntry(NIX_KILLED, 'c1') + '\n')}); process.stderr.write('Journal file corrupted\\n'); process.exitCode = 1;`,
+    );
+    const r = await kills(['--json'], { settings: nothing({ journalctl }) });
+    expect(r.code).toBe(1);
+    expect(r.json().map((k) => k['pid'])).toEqual([1055041]);
+    expect(r.err).toMatch(/exited with 1: Journal file corrupted\n$/);
   });
 });

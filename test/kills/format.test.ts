@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { killsIn } from '../../src/kernellog/backlog.js';
 import { fileBacklog } from '../../src/kernellog/sources/file.js';
 import type { OomKill } from '../../src/kernellog/types.js';
-import { escapeForTerminal, formatKillJson, formatKillsTable } from '../../src/kills/format.js';
+import { createKillsTable, escapeForTerminal, formatKillJson, TABLE_WINDOW } from '../../src/kills/format.js';
 import { oomKill } from '../helpers/kill.js';
 
 const KEYS = [
@@ -31,6 +31,12 @@ beforeAll(async () => {
 });
 /** The fixture's kill, as `kills --file` reads it; a fresh copy for each use. */
 const realKill = (): OomKill => ({ ...fixtureKill });
+
+/** The whole table for these kills, as the `kills` command prints it: each row as it comes, then the end. */
+function formatKillsTable(kills: readonly OomKill[], window?: number): string {
+  const table = createKillsTable(window);
+  return kills.map((k) => table.row(k)).join('') + table.flush();
+}
 
 describe('formatKillJson', () => {
   it("prints exactly the OomKill keys in order, with the values of the kill, and not the parser's prefixConstraint hint", () => {
@@ -92,11 +98,57 @@ describe('formatKillsTable', () => {
       table
         .split('\n')
         .slice(1, 3)
-        .map((row) => row.split(/ {2,}/)[4]),
+        .map((row: string) => row.split(/ {2,}/)[4]),
     ).toEqual(['memcg', '-']);
   });
 
   it('is empty when there are no kills', () => {
     expect(formatKillsTable([])).toBe('');
+    expect(createKillsTable().flush()).toBe('');
+  });
+});
+
+describe('createKillsTable: rows printed as they come', () => {
+  const kill = (pid: number, memcg: string): OomKill => oomKill({ pid, comm: `c${pid}`, memcg, time: '2026-03-09T18:14:14.000Z' });
+
+  it(`holds the first ${TABLE_WINDOW} rows to size the columns, then prints each row at once`, () => {
+    const table = createKillsTable();
+    const held = Array.from({ length: TABLE_WINDOW - 1 }, (_, i) => table.row(kill(i + 1, '/a')));
+    expect(held.every((text) => text === '')).toBe(true);
+    const first = table.row(kill(TABLE_WINDOW, '/a'));
+    expect(first.split('\n')).toHaveLength(TABLE_WINDOW + 2);
+    expect(first).toMatch(/^TIME +PID +COMM +KILLER/);
+    const next = table.row(kill(TABLE_WINDOW + 1, '/a'));
+    expect(next.split('\n')).toHaveLength(2);
+    expect(table.flush()).toBe('');
+    // The same text as a table sized on all the rows, since none is wider than the first ones.
+    const all = Array.from({ length: TABLE_WINDOW + 1 }, (_, i) => kill(i + 1, '/a'));
+    expect(first + next).toBe(formatKillsTable(all, Infinity));
+  });
+
+  it('keeps the widths of the first rows: a wider cell later pushes only the rest of its own row', () => {
+    const table = createKillsTable(2);
+    const head = table.row(kill(1, '/a')) + table.row(kill(2, '/bb'));
+    const wide = table.row(kill(3, '/a-much-longer-memcg'));
+    const after = table.row(kill(4, '/a'));
+    const [header, row1] = head.split('\n');
+    const col = (line: string, name: string): number => line.indexOf(name);
+    // The wide row's MEMCG starts under the header; what follows it is pushed right, as it is.
+    const long = '/a-much-longer-memcg';
+    expect(col(wide, long)).toBe(col(header!, 'MEMCG'));
+    expect(wide.slice(col(wide, long) + long.length)).toBe(after.slice(col(header!, 'ANON-RSS') - 2));
+    // The row after it is back in the header's columns.
+    expect(after.length).toBe(row1!.length + 1);
+    expect(col(after, '/a')).toBe(col(header!, 'MEMCG'));
+  });
+
+  it('flush() prints the rows held so far under the header (the input paused); later rows keep those widths', () => {
+    const table = createKillsTable();
+    expect(table.row(kill(1, '/a'))).toBe('');
+    const early = table.flush();
+    expect(early.split('\n').slice(0, 2)).toEqual([expect.stringMatching(/^TIME/), expect.stringContaining(' c1 ')]);
+    const later = table.row(kill(22, '/a'));
+    expect(later.indexOf('c22')).toBe(early.split('\n')[1]!.indexOf('c1'));
+    expect(table.flush()).toBe('');
   });
 });

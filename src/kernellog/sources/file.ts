@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { parseLine } from '../envelope.js';
+import { readLines } from '../lines.js';
 import type { Backlog, KernelLogSource, RecordSink, SourceDefinition } from './source.js';
 
 /** The file, its inode (a decimal string: st_ino is 64-bit and some filesystems use the high bits) and the offset after the last whole line delivered. */
@@ -371,8 +371,9 @@ export interface FileBacklogOptions {
 
 /**
  * A whole file read once, line by line as a stream, in any envelope parseLine knows: a path (a regular
- * file, a FIFO, /dev/stdin) or a stream already open (standard input). An open error (ENOENT, EACCES)
- * rejects before any line is read.
+ * file, a FIFO, /dev/stdin) or a stream already open (standard input); gzip data is read through gunzip.
+ * An open error (ENOENT, EACCES) rejects before any line is read. A line too long to be a log line
+ * (lines.ts) is a lost record. Reading waits whenever the sink asks (BacklogSink.ready).
  */
 export function fileBacklog(input: string | Readable, opts: FileBacklogOptions = {}): Backlog {
   return {
@@ -387,14 +388,16 @@ export function fileBacklog(input: string | Readable, opts: FileBacklogOptions =
         stream = input;
       }
       const nowMs = opts.nowMs ?? Date.now();
-      const lines = createInterface({ input: stream, crlfDelay: Infinity });
       try {
-        for await (const line of lines) {
-          const rec = parseLine(line, nowMs);
-          if (rec !== null) sink.record(rec, false);
-        }
+        await readLines(stream, {
+          line(line) {
+            const rec = parseLine(line, nowMs);
+            if (rec !== null) sink.record(rec, false);
+          },
+          overlong: () => sink.lost(1),
+          ready: () => sink.ready?.() ?? null,
+        });
       } finally {
-        lines.close();
         // A path opened here is closed here, also when the sink threw; a stream handed in is the caller's.
         if (typeof input === 'string') stream.destroy();
       }

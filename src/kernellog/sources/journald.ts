@@ -332,6 +332,7 @@ export function journaldBacklog(opts: JournaldBacklogOptions = {}): Backlog {
     read(sink) {
       return new Promise<void>((resolve, reject) => {
         let failure: Error | null = null;
+        let paused = false;
         const deliver = (line: string): void => {
           if (failure !== null) return;
           try {
@@ -339,6 +340,16 @@ export function journaldBacklog(opts: JournaldBacklogOptions = {}): Backlog {
             if (entry === null) return;
             if (entry.missedKernelMessages !== null) sink.lost(entry.missedKernelMessages);
             else sink.record(recordOf(entry, line), false);
+            // The sink is behind (a slow pipe): journalctl waits on a full pipe until it catches up.
+            const wait = paused ? null : (sink.ready?.() ?? null);
+            if (wait !== null) {
+              paused = true;
+              run.child.stdout?.pause();
+              void wait.then(() => {
+                paused = false;
+                run.child.stdout?.resume();
+              });
+            }
           } catch (e) {
             failure = e instanceof Error ? e : new Error(String(e));
             run.child.kill();

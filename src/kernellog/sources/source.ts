@@ -41,6 +41,17 @@ export interface KernelLogSource<P extends PositionBase = PositionBase> {
   stop(): Promise<void>;
 }
 
+/** What a backlog hands its records to: a RecordSink that may ask the backlog to wait. */
+export interface BacklogSink extends RecordSink {
+  /**
+   * null while the sink keeps up; else a promise that settles once it can take more (`kills` writing to a
+   * slow pipe or pager). A backlog that reads asynchronously awaits it before it reads on, so the input
+   * waits instead of piling up in memory; a few records already read may still come meanwhile. Like
+   * record(), it may throw to stop the read.
+   */
+  ready?(): Promise<void> | null;
+}
+
 /**
  * A source read once, to its current end (`oom-exporter kills`): no position, no follow. Every record
  * counts (replay is always false); losses the source notices go to sink.lost, so no report is joined
@@ -53,7 +64,7 @@ export interface Backlog {
    * Delivers the records in log order as it reads them, never collecting them; resolves at the end,
    * rejects when the source cannot be read. A sink that throws stops the read, which rejects with that.
    */
-  read(sink: RecordSink): Promise<void>;
+  read(sink: BacklogSink): Promise<void>;
 }
 
 /** Whether a record may reach the parser: a record not from the kernel only from a source where userspace killers log. */
