@@ -7,7 +7,8 @@ import type { OomKill } from './types.js';
  * kills, for the live log (sources/index.ts: each source's backlog) and for --file alike. Records stream
  * through the parser as the source reads them; only the kills are kept. The rules are the follower's: a
  * record not from the kernel reaches the parser only from a source where userspace killers log, and a
- * loss ends the report in progress.
+ * loss ends the report in progress. At the end, the kills the parser still holds (a kill line whose
+ * continuation never came) are listed too.
  */
 export async function killsIn(backlog: Backlog): Promise<OomKill[]> {
   const parser = createOomParser();
@@ -25,5 +26,6 @@ export async function killsIn(backlog: Backlog): Promise<OomKill[]> {
   });
   const [failure] = failures;
   if (failure !== undefined) throw failure;
+  kills.push(...parser.flush());
   return kills;
 }

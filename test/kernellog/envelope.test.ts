@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseLine } from '../../src/kernellog/envelope.js';
+import { createLineReader, parseLine } from '../../src/kernellog/envelope.js';
 import type { LogRecord } from '../../src/kernellog/types.js';
 
 // "Now" for lines without a year: 2026-11-27 12:00 local time.
@@ -99,7 +99,8 @@ describe('parseLine: envelopes', () => {
       rec('Killed process 7748 (python) total-vm:12907828kB', { identifier: 'kernel', time: local(2026, 8, 18, 3, 19, 11) }),
     ],
     ['bare text (google/cadvisor oomparser_test.go)', 'Task in /mem2 killed as a result of limit of /mem2', rec('Task in /mem2 killed as a result of limit of /mem2')],
-    ['bare call-trace line', ' [<ffffffff81720bf6>] dump_stack+0x45/0x56', rec(' [<ffffffff81720bf6>] dump_stack+0x45/0x56')],
+    // Indented text is read without its indentation: a call-trace line is the same text either way.
+    ['bare call-trace line', ' [<ffffffff81720bf6>] dump_stack+0x45/0x56', rec('[<ffffffff81720bf6>] dump_stack+0x45/0x56')],
     ['bare task-list row', '[ 1381]     0  1381   530382     5191 gunpowder-memho', rec('[ 1381]     0  1381   530382     5191 gunpowder-memho')],
     ['bare line starting with digits', '204 total pagecache pages', rec('204 total pagecache pages')],
     ['CRLF line end', `[ 1.5] ${KILL}\r`, rec(KILL, { uptimeSeconds: 1.5 })],
@@ -148,5 +149,186 @@ describe('parseLine: envelopes', () => {
     expect(parseLine(`2026-03-09T04:00:01.5+00:00 host ${forged}`, NOW)).toEqual(rec(`host ${forged}`, { fromKernel: false, time: '2026-03-09T04:00:01.500Z' }));
     // dmesg --time-format iso (comma before the fraction) has no tag at all: still the kernel's.
     expect(parseLine(`2026-03-09T04:00:01,500000+00:00 ${forged}`, NOW)).toEqual(rec(forged, { time: '2026-03-09T04:00:01.500Z' }));
+  });
+});
+
+describe('parseLine: the envelopes of the logs people have', () => {
+  const SMBD = 'Out of memory: Killed process 3370 (smbd) total-vm:2888kB, anon-rss:152kB';
+
+  it.each<[string, string, LogRecord | null]>([
+    [
+      'OpenWrt logread (coolsnowwolf/lede#2878)',
+      'Sat Jan 25 09:40:15 2020 kern.err kernel: [22043.048568] Killed process 1039 (netifd) total-vm:1680kB, anon-rss:148kB, file-rss:4kB, shmem-rss:0kB',
+      rec('Killed process 1039 (netifd) total-vm:1680kB, anon-rss:148kB, file-rss:4kB, shmem-rss:0kB', {
+        identifier: 'kernel',
+        time: local(2020, 1, 25, 9, 40, 15),
+        uptimeSeconds: 22043.048568,
+      }),
+    ],
+    [
+      'OpenWrt logread, a daemon (coolsnowwolf/lede#7056)',
+      'Thu Jun 17 23:28:11 2021 daemon.info dnsmasq[10310]: Connected to system UBus',
+      rec('Connected to system UBus', { fromKernel: false, identifier: 'dnsmasq', time: local(2021, 6, 17, 23, 28, 11) }),
+    ],
+    [
+      'logread, user facility under the tag "kernel"',
+      `Thu Jun 17 23:28:11 2021 user.err kernel: ${SMBD}`,
+      rec(SMBD, { fromKernel: false, identifier: 'kernel', time: local(2021, 6, 17, 23, 28, 11) }),
+    ],
+    ['BusyBox syslogd (syslogd.c format)', `Jun 17 23:28:05 router kern.err kernel: ${SMBD}`, rec(SMBD, { identifier: 'kernel', time: local(2026, 6, 17, 23, 28, 5) })],
+    [
+      'BusyBox syslogd, a host with dots',
+      `Jun 17 23:28:05 ip-10-1-63-6.eu-west-1.compute.internal kern.warn kernel: ${SMBD}`,
+      rec(SMBD, { identifier: 'kernel', time: local(2026, 6, 17, 23, 28, 5) }),
+    ],
+    [
+      'remote RFC 3164 with <PRI> (rsyslog RSYSLOG_TraditionalForwardFormat, this machine)',
+      '<3>Nov 30 15:46:13 vm kernel: Memory cgroup out of memory: Killed process 16401 (wt\\xf0\\x9f\\x98\\x80fix\\x5c 2) total-vm:426348kB',
+      rec('Memory cgroup out of memory: Killed process 16401 (wt😀fix\\ 2) total-vm:426348kB', { identifier: 'kernel', time: local(2025, 11, 30, 15, 46, 13) }),
+    ],
+    [
+      'remote RFC 3164, a space after <PRI> (BusyBox remote logging)',
+      `<3> Jun 17 23:28:05 kernel: ${SMBD}`,
+      rec(SMBD, { identifier: 'kernel', time: local(2026, 6, 17, 23, 28, 5) }),
+    ],
+    [
+      'remote RFC 3164, user facility',
+      `<14>Jun 17 23:28:05 host kernel: ${SMBD}`,
+      rec(SMBD, { fromKernel: false, identifier: 'kernel', time: local(2026, 6, 17, 23, 28, 5) }),
+    ],
+    [
+      'remote RFC 5424 (rsyslog RSYSLOG_SyslogProtocol23Format, this machine)',
+      '<3>1 2026-11-30T15:46:13.338013+00:00 vm kernel - - - Memory cgroup out of memory: Killed process 16401 (wt\\x5c 2) total-vm:426348kB',
+      rec('Memory cgroup out of memory: Killed process 16401 (wt\\ 2) total-vm:426348kB', { identifier: 'kernel', time: '2026-11-30T15:46:13.338Z' }),
+    ],
+    [
+      'RFC 5424 with structured data and a BOM (RFC 5424 6.5)',
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App]lication"] \ufeffAn application event',
+      rec('An application event', { fromKernel: false, identifier: 'evntslog', time: '2003-10-11T22:14:15.003Z' }),
+    ],
+    ['RFC 5424 without its PRI', `1 2021-06-17T23:28:05Z router kernel - - - ${SMBD}`, rec(SMBD, { identifier: 'kernel', time: '2021-06-17T23:28:05.000Z' })],
+    [
+      'RFC 5424, kernel message with imklog [uptime]',
+      `<3>1 2021-06-17T23:28:05Z router kernel - - - [   58.430534] ${SMBD}`,
+      rec(SMBD, { identifier: 'kernel', time: '2021-06-17T23:28:05.000Z', uptimeSeconds: 58.430534 }),
+    ],
+    [
+      'journalctl -o short-full, UTC (this machine)',
+      `Mon 2026-11-30 15:37:46 UTC vm kernel: ${SMBD}`,
+      rec(SMBD, { identifier: 'kernel', time: '2026-11-30T15:37:46.000Z' }),
+    ],
+    ['journalctl -o short-full, numeric zone', `Mon 2026-11-30 15:37:46 +03 vm kernel: ${SMBD}`, rec(SMBD, { identifier: 'kernel', time: '2026-11-30T12:37:46.000Z' })],
+    [
+      'journalctl -o short-full, zone abbreviation read as local time',
+      `Mon 2026-11-30 15:37:46 CEST vm kernel: ${SMBD}`,
+      rec(SMBD, { identifier: 'kernel', time: local(2026, 11, 30, 15, 37, 46) }),
+    ],
+    ['journalctl -o short-monotonic (this machine)', `[ 8518.299336] vm kernel: ${SMBD}`, rec(SMBD, { identifier: 'kernel', uptimeSeconds: 8518.299336 })],
+    [
+      'journalctl -o short-monotonic --no-hostname (systemd/systemd PR #42321)',
+      '[   77.749670] systemd-oomd[659]: Marked /system.slice/systemd-journald.service for killing',
+      rec('Marked /system.slice/systemd-journald.service for killing', { fromKernel: false, identifier: 'systemd-oomd', uptimeSeconds: 77.74967 }),
+    ],
+    [
+      'dmesg, a kernel subsystem prefix is no tag',
+      '[  514.686093] usb 1-1: new high-speed USB device',
+      rec('usb 1-1: new high-speed USB device', { uptimeSeconds: 514.686093 }),
+    ],
+    ['dmesg, "CPU: " is no tag', '[ 8518.299102] CPU: 1 UID: 0 PID: 17244 Comm: wt', rec('CPU: 1 UID: 0 PID: 17244 Comm: wt', { uptimeSeconds: 8518.299102 })],
+    [
+      'dmesg -r, user facility: a tag there is what a process wrote into /dev/kmsg',
+      '<14>[   12.5] earlyoom[1]: hello',
+      rec('earlyoom[1]: hello', { fromKernel: false, uptimeSeconds: 12.5 }),
+    ],
+    ['journalctl -o short-unix (this machine)', `1796053066.021568 vm kernel: ${SMBD}`, rec(SMBD, { identifier: 'kernel', time: '2026-11-30T15:37:46.021Z' })],
+    ['dmesg --json "msg", read alone', `         "msg": ${JSON.stringify(SMBD)}`, rec(SMBD)],
+    ['dmesg --json, its other lines', '         "time":  8518.299089,', null],
+    ['dmesg --json, its punctuation', '      },{', null],
+    ['dmesg --json, its array', '   "dmesg": [', null],
+    ['"> " quote', `> [   58.430534] ${SMBD}`, rec(SMBD, { uptimeSeconds: 58.430534 })],
+    ['nested quotes', `> > Jun 17 23:28:05 router kernel: ${SMBD}`, rec(SMBD, { identifier: 'kernel', time: local(2026, 6, 17, 23, 28, 5) })],
+    ['indented with a tab', `\t[   58.430534] ${SMBD}`, rec(SMBD, { uptimeSeconds: 58.430534 })],
+    ['a code fence', '```', null],
+    ['a code fence with its language', '```console', null],
+    ['a tilde fence', '~~~', null],
+    ['a log line between ``` marks (chat)', `\`\`\`[   58.430534] ${SMBD}\`\`\``, rec(SMBD, { uptimeSeconds: 58.430534 })],
+    ['a line number (equinor/ert#9320)', `  1 [57539.949044] ${SMBD}`, rec(SMBD, { uptimeSeconds: 57539.949044 })],
+    ['cat -n', `     7\tJun 17 23:28:05 router kernel: ${SMBD}`, rec(SMBD, { identifier: 'kernel', time: local(2026, 6, 17, 23, 28, 5) })],
+    ['grep -n, a match', `12:[   58.430534] ${SMBD}`, rec(SMBD, { uptimeSeconds: 58.430534 })],
+    ['grep -n, a context line', '11-[   58.429969] oom-kill:constraint=CONSTRAINT_NONE', rec('oom-kill:constraint=CONSTRAINT_NONE', { uptimeSeconds: 58.429969 })],
+    ['a line starting with a number that is no line number', '204 total pagecache pages', rec('204 total pagecache pages')],
+    ['grep separator', '--', rec('--')],
+    ['journalctl boot line', '-- Boot 7e9bd54bd2f84f0cbd12b76dab7bb9f8 --', rec('--')],
+    ['not a separator', '--foo', rec('--foo')],
+  ])('%s', (_name, line, expected) => {
+    expect(parseLine(line, NOW)).toEqual(expected);
+  });
+});
+
+describe('createLineReader: dmesg --json, one field a line', () => {
+  const lines = (...fields: string[]) => ['{', '   "dmesg": [', '      {', ...fields.map((f) => `         ${f}`), '      }', '   ]', '}'];
+  const read = (ls: string[]) => {
+    const reader = createLineReader(NOW);
+    return ls.map((l) => reader(l)).filter((r) => r !== null);
+  };
+
+  it.each<[string, string[], Partial<LogRecord>]>([
+    ['pri and time (this machine)', ['"pri": 3,', '"time":  8518.299336,', '"msg": "x"'], { uptimeSeconds: 8518.299336 }],
+    ['-x: fac kern', ['"fac": "kern",', '"pri": "err",', '"time":  1.5,', '"msg": "x"'], { uptimeSeconds: 1.5 }],
+    ['-x: fac user', ['"fac": "user",', '"pri": "info",', '"time":  1.5,', '"msg": "x"'], { fromKernel: false, uptimeSeconds: 1.5 }],
+    ['pri of the user facility (util-linux 2.39+)', ['"pri": 14,', '"time":  1.5,', '"msg": "x"'], { fromKernel: false, uptimeSeconds: 1.5 }],
+    ['caller id', ['"pri": 6,', '"time":  1.5,', '"caller": "T17244",', '"msg": "x"'], { uptimeSeconds: 1.5 }],
+    ['JSON escapes', ['"pri": 6,', '"time":  1.5,', '"msg": "a\\nb \\"q\\" \\\\ \\u001b"'], { message: 'a\nb "q" \\ \u001b', uptimeSeconds: 1.5 }],
+  ])('%s', (_name, fields, expected) => {
+    expect(read(lines(...fields))).toEqual([rec('x', expected)]);
+  });
+
+  it("does not lend one record's fields to the next", () => {
+    const two = [
+      '{',
+      '   "dmesg": [',
+      '      {',
+      '         "pri": 14,',
+      '         "time":  1.5,',
+      '         "msg": "a"',
+      '      },{',
+      '         "msg": "b"',
+      '      }',
+      '   ]',
+      '}',
+    ];
+    expect(read(two)).toEqual([rec('a', { fromKernel: false, uptimeSeconds: 1.5 }), rec('b')]);
+  });
+});
+
+describe('parseLine: escaped bytes, decoded the same from every source', () => {
+  it("rsyslog's imkmsg keeps the kernel's \\xNN (this machine): decoded", () => {
+    expect(parseLine('Nov 30 15:46:13 vm kernel: Killed process 16401 (wt\\xf0\\x9f\\x98\\x80fix\\x5c 2) total-vm:1kB', NOW)?.message).toBe(
+      'Killed process 16401 (wt😀fix\\ 2) total-vm:1kB',
+    );
+  });
+
+  it("rsyslog's imklog (with the kernel's [uptime]) writes raw bytes and #NNN for control characters: those decoded, a backslash kept", () => {
+    const line = 'Mar  9 18:14:14 host kernel: [ 1298.497674] Killed process 1 (a#011b\\x41) total-vm:1kB';
+    expect(parseLine(line, NOW)?.message).toBe('Killed process 1 (a\tb\\x41) total-vm:1kB');
+    // Not a control character: an Ubuntu build number stays as it is.
+    expect(parseLine('Mar  9 18:14:14 host kernel: [    1.000000] Linux version 5.4.0-177-generic #177-Ubuntu #1 #0', NOW)?.message).toBe(
+      'Linux version 5.4.0-177-generic #177-Ubuntu #1 #0',
+    );
+  });
+
+  it('dmesg prints what is not printable as \\xNN: decoded', () => {
+    expect(parseLine('[ 1298.497674] Killed process 1 (inv\\xff\\xfeX) total-vm:1kB', NOW)?.message).toBe('Killed process 1 (inv\ufffd\ufffdX) total-vm:1kB');
+  });
+
+  it('journalctl decoded them already (short-monotonic): kept as printed', () => {
+    expect(parseLine('[ 1.000000] vm kernel: Killed process 1 (a\\x41) total-vm:1kB', NOW)?.message).toBe('Killed process 1 (a\\x41) total-vm:1kB');
+  });
+
+  it('invalid UTF-8 becomes U+FFFD, one per maximal invalid subsequence, as kmsg records do', () => {
+    // The first 13 bytes of "aaaaaaaaaaaaa😀", cut by the kernel's 15-byte COMM: F0 9F is one subsequence.
+    const kmsg = parseLine('3,1,1,-;Killed process 1 (aaaaaaaaaaaaa\\xf0\\x9f) total-vm:1kB', NOW)?.message;
+    expect(kmsg).toBe('Killed process 1 (aaaaaaaaaaaaa\ufffd) total-vm:1kB');
+    expect(parseLine('Nov 30 15:46:13 vm kernel: Killed process 1 (aaaaaaaaaaaaa\\xf0\\x9f) total-vm:1kB', NOW)?.message).toBe(kmsg);
   });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import nodePath from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parseLine } from '../envelope.js';
+import { createLineReader } from '../envelope.js';
 import type { Backlog, KernelLogSource, RecordSink, SourceDefinition } from './source.js';
 
 /** The file, its inode (a decimal string: st_ino is 64-bit and some filesystems use the high bits) and the offset after the last whole line delivered. */
@@ -63,6 +63,7 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
   const buf = Buffer.alloc(CHUNK);
   let stopped = false;
   let lastError = '';
+  const readLine = createLineReader();
 
   function report(msg: string): void {
     // A missing file is polled on every drain: say it once.
@@ -75,7 +76,7 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
     let end = line.length;
     if (end > 0 && line[end - 1] === 0x0d) end--;
     if (end === 0) return;
-    const rec = parseLine(line.toString('utf8', 0, end));
+    const rec = readLine(line.toString('utf8', 0, end));
     if (rec !== null) sink?.record(rec, false);
   }
 
@@ -284,9 +285,10 @@ export function fileBacklog(input: string | Readable, opts: FileBacklogOptions =
       }
       const nowMs = opts.nowMs ?? Date.now();
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
+      const readLine = createLineReader(nowMs);
       try {
         for await (const line of lines) {
-          const rec = parseLine(line, nowMs);
+          const rec = readLine(line);
           if (rec !== null) sink.record(rec, false);
         }
       } finally {
