@@ -1,5 +1,5 @@
 import { parseJournalJson } from './journal-record.js';
-import { parseKmsgRecord, unescapeKmsg } from './kmsg-record.js';
+import { parseKmsgRecord } from './kmsg-record.js';
 import type { LogRecord } from './types.js';
 
 /**
@@ -36,15 +36,13 @@ import type { LogRecord } from './types.js';
  * written, which the text alone cannot reveal.
  *
  * Escaped bytes. /dev/kmsg writes every byte below 0x20 or above 0x7e, and "\", as \xNN; dmesg prints
- * what is not printable the same way; rsyslog's imkmsg writes the kernel's escapes as it got them. Those
- * are decoded: kmsg records (kmsg-record.ts), dmesg's forms, and syslog lines tagged "kernel" that lack the
- * kernel's [uptime]. A syslog line tagged "kernel" with [uptime] came through the kernel's syslog interface
- * (rsyslog's imklog, klogd, OpenWrt's logd): raw bytes, except that rsyslog writes a control character as
- * "#" and three octal digits; those (#000-#037) are decoded. The bytes are then read as UTF-8, and a byte
- * sequence that is not UTF-8 becomes U+FFFD, one per maximal invalid subsequence (the WHATWG decoder's
- * rule, which Node's is): kmsg, journald's byte arrays and syslog files all end in that same decoder, so a
- * name gets the same label whichever source delivered it. The price: a name that really holds the text
- * "\x41" (or "#011", through imklog) is read as the byte it spells.
+ * what is not printable the same way; rsyslog's imkmsg writes the kernel's escapes as it got them. A syslog
+ * line tagged "kernel" with the kernel's [uptime] came through the kernel's syslog interface (rsyslog's
+ * imklog, klogd, OpenWrt's logd): raw bytes, except that rsyslog writes a control character as "#" and
+ * three octal digits. A record says which of these its message holds (LogRecord.escapes: dmesg's forms and
+ * "kernel" lines without [uptime] 'kmsg', with it 'rsyslog'), and the parser decodes them in the names and
+ * paths it takes (escapes.ts, where invalid UTF-8 is rendered the same from every source). The price: a
+ * name that really holds the text "\x41" (or "#011", through imklog) is read as the byte it spells.
  *
  * Wall-clock times without a zone (RFC 3164, dmesg -T, logread) are the local time of the machine reading
  * them; times without a year take the year of `nowMs`, or the year before when that would put the line more
@@ -139,7 +137,7 @@ function separator(): LogRecord {
 
 /** dmesg's text: what is not printable it prints as \xNN (util-linux, safe_fwrite). */
 function dmesgRecord(message: string, uptime: number | null, time: string | null): LogRecord {
-  return { message: unescapeKmsg(message), fromKernel: true, identifier: null, time, uptimeSeconds: uptime };
+  return { message, fromKernel: true, identifier: null, time, uptimeSeconds: uptime, escapes: 'kmsg' };
 }
 
 // --- pasted text ----------------------------------------------------------------------------------
@@ -371,11 +369,7 @@ function rfc5424(line: string, at: number, facility: number | null): LogRecord |
   // MSG may begin with a UTF-8 byte order mark.
   if (line.charCodeAt(i) === 0xfeff) i++;
   const identifier = app === '-' ? null : app;
-  if (identifier === 'kernel') {
-    const r = kernelMessage(line, i, time);
-    r.fromKernel = facility === null || facility === 0;
-    return r;
-  }
+  if (identifier === 'kernel') return kernelMessage(line, i, time, facility === null || facility === 0);
   return { message: line.slice(i), fromKernel: false, identifier, time, uptimeSeconds: null };
 }
 
@@ -582,31 +576,46 @@ function facilityOf(line: string, from: number, to: number): string | null {
  * untagged record).
  */
 function afterTimestamp(line: string, at: number, time: string | null): LogRecord | null {
+  // The common shapes first, "host tag:" and "tag:", as cheaply as possible: this runs on every line.
   let tagStart = at;
+  let sp = line.indexOf(' ', at);
+  let end = sp === -1 ? line.length : sp;
   let facility: string | null = null;
-  let end: number;
-  for (let token = 0; ; token++) {
-    const sp = line.indexOf(' ', tagStart);
-    end = sp === -1 ? line.length : sp;
-    if (end - 1 > tagStart && line.charCodeAt(end - 1) === 58 /* : */) break;
-    if (sp === -1 || token === 2) return null;
-    const f = facilityOf(line, tagStart, end);
-    // The host comes first, the facility right before the tag.
-    if (f !== null && facility === null) facility = f;
-    else if (token !== 0) return null;
+  if (end - 1 <= at || line.charCodeAt(end - 1) !== 58 /* : */) {
+    if (sp === -1) return null;
     tagStart = sp + 1;
+    sp = line.indexOf(' ', tagStart);
+    end = sp === -1 ? line.length : sp;
+    if (end - 1 <= tagStart || line.charCodeAt(end - 1) !== 58) return afterFacility(line, at, time);
+    // "kern.err kernel:" (OpenWrt logread) rather than "host kernel:"; "ftp.err" is the shortest of those.
+    if (tagStart - 1 - at >= 7) facility = facilityOf(line, at, tagStart - 1);
   }
+  return tagged(line, tagStart, end, facility, time);
+}
+
+/** "host kern.err kernel:" (BusyBox syslogd): the facility between the host and the tag. */
+function afterFacility(line: string, at: number, time: string | null): LogRecord | null {
+  const sp1 = line.indexOf(' ', at);
+  const sp2 = line.indexOf(' ', sp1 + 1);
+  if (sp2 === -1) return null;
+  const facility = facilityOf(line, sp1 + 1, sp2);
+  if (facility === null) return null;
+  const sp3 = line.indexOf(' ', sp2 + 1);
+  const end = sp3 === -1 ? line.length : sp3;
+  if (end - 1 <= sp2 + 1 || line.charCodeAt(end - 1) !== 58) return null;
+  return tagged(line, sp2 + 1, end, facility, time);
+}
+
+/** The record of a syslog line whose tag is [tagStart, end - 1) and message follows `end`. */
+function tagged(line: string, tagStart: number, end: number, facility: string | null, time: string | null): LogRecord | null {
   const colon = end - 1;
   // Nearly every line of a kernel log has this tag: no need to cut it out of the line.
   const identifier = colon - tagStart === 6 && line.startsWith('kernel', tagStart) ? 'kernel' : tagIdentifier(line, tagStart, colon);
   if (identifier === null) return null;
   const msgStart = end < line.length ? end + 1 : end;
-  if (identifier === 'kernel') {
-    const r = kernelMessage(line, msgStart, time);
-    r.fromKernel = facility === null || facility === 'kern';
-    return r;
-  }
-  return { message: line.slice(msgStart), fromKernel: false, identifier, time, uptimeSeconds: null };
+  if (identifier === 'kernel') return kernelMessage(line, msgStart, time, facility === null || facility === 'kern');
+  // `escapes` present, if undefined, to give every record of a syslog file one shape.
+  return { message: line.slice(msgStart), fromKernel: false, identifier, time, uptimeSeconds: null, escapes: undefined };
 }
 
 /**
@@ -614,34 +623,12 @@ function afterTimestamp(line: string, at: number, time: string | null): LogRecor
  * the kernel's syslog interface (imklog, klogd, logd): raw bytes, rsyslog's "#NNN" for control characters.
  * Without, it may be rsyslog's imkmsg, which keeps the kernel's \xNN escapes.
  */
-function kernelMessage(line: string, at: number, time: string | null): LogRecord {
+function kernelMessage(line: string, at: number, time: string | null, fromKernel: boolean): LogRecord {
   const end = uptimeAt(line, at, scratch);
   if (end !== -1) {
-    return { message: unescapeRsyslog(line.slice(afterSpace(line, end))), fromKernel: true, identifier: 'kernel', time, uptimeSeconds: scratch.v };
+    return { message: line.slice(afterSpace(line, end)), fromKernel, identifier: 'kernel', time, uptimeSeconds: scratch.v, escapes: 'rsyslog' };
   }
-  return { message: unescapeKmsg(line.slice(at)), fromKernel: true, identifier: 'kernel', time, uptimeSeconds: null };
-}
-
-/**
- * rsyslog's $EscapeControlCharactersOnReceive (on by default) writes a control character as "#" and its
- * three octal digits: #011 for a tab. Only #000-#037 are decoded: "#177" is also an Ubuntu kernel's build
- * number ("5.4.0-177-generic #177-Ubuntu"), and a DEL in a name is not worth that confusion.
- */
-function unescapeRsyslog(text: string): string {
-  let at = text.indexOf('#0');
-  if (at === -1) return text;
-  let out = '';
-  let from = 0;
-  for (; at !== -1; at = text.indexOf('#0', at + 1)) {
-    const d1 = text.charCodeAt(at + 2);
-    const d2 = text.charCodeAt(at + 3);
-    // Written so that a NaN (the text ends there) fails too.
-    if (!(d1 >= 48 && d1 <= 51 && d2 >= 48 && d2 <= 55)) continue;
-    out += text.slice(from, at) + String.fromCharCode((d1 - 48) * 8 + (d2 - 48));
-    from = at + 4;
-    at += 3;
-  }
-  return from === 0 ? text : out + text.slice(from);
+  return { message: line.slice(at), fromKernel, identifier: 'kernel', time, uptimeSeconds: null, escapes: 'kmsg' };
 }
 
 /** "kernel" from "kernel", "earlyoom" from "earlyoom[123]"; null when [from, colon) is not a syslog tag. */

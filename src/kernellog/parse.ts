@@ -1,3 +1,4 @@
+import { unescape } from './escapes.js';
 import type { ConstraintLabel, Killer, LogRecord, OomKill } from './types.js';
 
 /**
@@ -159,14 +160,15 @@ export function createOomParser(): OomParser {
   // When the report in progress was last seen, on the records' own clock (null when they carry none).
   let contextAt: Clock | null = null;
   let lastEarlyoom: { pid: number; comm: string } | null = null;
-  // The clocks of the last kernel record, to notice a jump between two records of one report.
-  let lastUptime: number | null = null;
-  let lastTime: string | null = null;
+  // The last kernel record of the report in progress, to notice a jump of the clock between two of its records.
+  let previous: LogRecord | null = null;
   // A kill line that a newline in its COMM may have split (see SPLIT LINES); a summary still waiting for the rest of its COMM.
   let pendingKill: PendingKill | null = null;
   let summaryTail: { text: string; rec: LogRecord } | null = null;
-  // Consecutive short kernel records with one uptime stamp: the first lines of a name holding newlines.
-  let fragment: { text: string; uptime: number } | null = null;
+  // The short kernel records right before this one: the first lines of a name holding newlines, when a
+  // header follows. Kept apart so that the long records, nearly all, cost one store of a small integer.
+  const shortRun: LogRecord[] = [];
+  let shortRunLength = 0;
   // Kills decided together (a cut kill line found out by the record after it, which is a kill too): one per push.
   const outbox: OomKill[] = [];
 
@@ -182,6 +184,26 @@ export function createOomParser(): OomParser {
     summaryTail = null;
   }
 
+  /**
+   * `part` (the start of a header line) with the short records right before it (the `run` first of
+   * shortRun) that share its uptime stamp and, with it, fit in one COMM: the parts of a name the kernel's syslog interface printed as lines of their own.
+   * null when `part` alone is already too long for a COMM.
+   */
+  function namePrefix(part: string, rec: LogRecord, run: number): string | null {
+    if (part.length > COMM_MAX) return null;
+    const up = rec.uptimeSeconds;
+    if (up === null) return part;
+    let name = part;
+    for (let i = run - 1; i >= 0; i--) {
+      const prev = shortRun[i]!;
+      if (prev.uptimeSeconds !== up) break;
+      const text = unescape(prev.message, prev.escapes);
+      if (text.length + 1 + name.length > COMM_MAX) break;
+      name = text + '\n' + name;
+    }
+    return name;
+  }
+
   /** A kill line held for its continuation is a kill all the same: out with what it says whole. */
   function settle(): void {
     const p = pendingKill;
@@ -195,10 +217,12 @@ export function createOomParser(): OomParser {
    * pause of more than REPORT_GAP_SECONDS (or time running backwards: another boot) means the report in
    * progress lost its end, and what follows is another's.
    */
-  function jumped(rec: LogRecord): boolean {
+  function jumped(before: LogRecord, rec: LogRecord): boolean {
     const up = rec.uptimeSeconds;
-    if (up !== null && lastUptime !== null) return up - lastUptime > REPORT_GAP_SECONDS || up < lastUptime - 1;
+    const last = before.uptimeSeconds;
+    if (up !== null && last !== null) return up - last > REPORT_GAP_SECONDS || up < last - 1;
     const t = rec.time;
+    const lastTime = before.time;
     if (up !== null || t === null || lastTime === null || t === lastTime) return false;
     const d = (Date.parse(t) - Date.parse(lastTime)) / 1000;
     return d > REPORT_GAP_SECONDS || d < -1;
@@ -206,17 +230,23 @@ export function createOomParser(): OomParser {
 
   function kernelRecord(rec: LogRecord): OomKill | null {
     const m = rec.message;
-    const before = fragment;
-    fragment = null;
+    const run = shortRunLength;
+    // Only a line of the kernel's syslog interface (it has escapes of its own) is ever a part of a record.
+    if (m.length > COMM_MAX * ESCAPED_BYTE || rec.escapes === undefined) shortRunLength = 0;
+    else {
+      if (shortRunLength === RECENT) shortRunLength = 0;
+      shortRun[shortRunLength++] = rec;
+    }
     if (pendingKill !== null || summaryTail !== null) {
       const done = continuation(rec);
       if (done !== undefined) return done;
     }
-    const up = rec.uptimeSeconds;
-    if ((contextAt !== null || lastReport !== null || group !== null) && jumped(rec)) clear();
-    lastUptime = up;
-    lastTime = rec.time;
-    if (up !== null && m.length <= COMM_MAX) fragment = nextFragment(before, m, up);
+    if (contextAt !== null || lastReport !== null || group !== null) {
+      // Only inside a report: the one store a record would cost is spared to all the others.
+      if (previous !== null && jumped(previous, rec)) clear();
+      previous = rec;
+    }
+
     const c = m.charCodeAt(0);
     // Cheap first-character dispatch: nearly every line of a kernel log leaves here after one indexOf.
     if (c === 75 /* K */ || c === 79 /* O */ || c === 77 /* M */) {
@@ -247,30 +277,35 @@ export function createOomParser(): OomParser {
       }
     } else if (c === 111 /* o */) {
       if (m.startsWith(SUMMARY)) {
-        const s = parseSummary(m);
+        const text = unescape(m, rec.escapes);
+        const s = parseSummary(text);
         // A summary opens the kill of its report: whatever an earlier report left is not this one's.
         taskIn = null;
         summary = s;
         contextAt = clockOf(rec);
+        previous = rec;
         lastReport = null;
         group = null;
-        if (!s.whole && s.openTask) summaryTail = { text: m, rec };
+        if (!s.whole && s.openTask) summaryTail = { text, rec };
         return null;
       }
       if (m.startsWith('oom_reaper: ')) return null;
     } else if (c === 84 /* T */) {
       if (m.startsWith(TASK_IN)) {
-        const at = m.lastIndexOf(LIMIT_OF);
+        const text = unescape(m, rec.escapes);
+        const at = text.lastIndexOf(LIMIT_OF);
         if (at > TASK_IN.length) {
-          taskIn = { memcg: m.slice(TASK_IN.length, at), oomMemcg: m.slice(at + LIMIT_OF.length) };
+          taskIn = { memcg: text.slice(TASK_IN.length, at), oomMemcg: text.slice(at + LIMIT_OF.length) };
           contextAt = clockOf(rec);
+          previous = rec;
         }
         lastReport = null;
         group = null;
         return null;
       }
       if (m.startsWith('Tasks in ') && m.endsWith(GROUP_TAIL)) {
-        group = lastReport === null ? null : { ...lastReport, oomMemcg: m.slice('Tasks in '.length, m.length - GROUP_TAIL.length) };
+        const path = unescape(m.slice('Tasks in '.length, m.length - GROUP_TAIL.length), rec.escapes);
+        group = lastReport === null ? null : { ...lastReport, oomMemcg: path };
         lastReport = null;
         return null;
       }
@@ -280,14 +315,17 @@ export function createOomParser(): OomParser {
       return null;
     }
     const inv = m.indexOf(INVOKED);
-    // A name ending in a newline leaves the header line starting with " invoked".
-    if (inv > 0 || (inv === 0 && before !== null && before.uptime === rec.uptimeSeconds)) {
-      clear();
-      invoker = m.slice(0, inv);
-      // The first lines of a name with newlines, split off by the kernel's syslog interface (SPLIT LINES).
-      if (before !== null && before.uptime === rec.uptimeSeconds && before.text.length + 1 + inv <= COMM_MAX) invoker = before.text + '\n' + invoker;
-      contextAt = clockOf(rec);
-      return null;
+    if (inv >= 0) {
+      // The first lines of a name with newlines, split off by the kernel's syslog interface (SPLIT LINES);
+      // a name ending in a newline leaves the header line starting with " invoked".
+      const name = namePrefix(unescape(m.slice(0, inv), rec.escapes), rec, run);
+      if (name !== null && name !== '') {
+        clear();
+        invoker = name;
+        contextAt = clockOf(rec);
+        previous = rec;
+        return null;
+      }
     }
     // Interleaved lines from other CPUs end a group early: that only costs context, never invents it.
     lastReport = null;
@@ -305,7 +343,7 @@ export function createOomParser(): OomParser {
     if (p !== null) {
       pendingKill = null;
       if (continues(p.rec, rec)) {
-        const text = p.text + '\n' + rec.message;
+        const text = p.text + '\n' + unescape(rec.message, rec.escapes);
         const v = parseVictim(text, p.at, p.prefix);
         if (v !== null && v.ending === 'fields') return kill(p.rec, v);
         if (v !== null) {
@@ -320,7 +358,7 @@ export function createOomParser(): OomParser {
     if (t !== null) {
       summaryTail = null;
       if (continues(t.rec, rec)) {
-        const text = t.text + '\n' + rec.message;
+        const text = t.text + '\n' + unescape(rec.message, rec.escapes);
         const s = parseSummary(text);
         if (s.whole) {
           summary = s;
@@ -336,10 +374,12 @@ export function createOomParser(): OomParser {
   }
 
   function killLine(rec: LogRecord, prefix: string, at: number): OomKill | null {
-    const v = parseVictim(rec.message, at, prefix === '' ? choicePrefix : prefix);
+    // The prefix and "Killed process " are plain ASCII, which no writer escapes: `at` holds in the decoded text.
+    const text = unescape(rec.message, rec.escapes);
+    const v = parseVictim(text, at, prefix === '' ? choicePrefix : prefix);
     if (v === null) return null;
     if (v.ending !== 'fields') {
-      pendingKill = { text: rec.message, rec, at, prefix: v.prefix, victim: v };
+      pendingKill = { text, rec, at, prefix: v.prefix, victim: v };
       return null;
     }
     return kill(rec, v);
@@ -391,6 +431,7 @@ export function createOomParser(): OomParser {
     // Only a kill with a report of its own starts a group; group members pass the group on.
     lastReport = groupKeep === null ? { invoker: inv, constraint, oomMemcg } : null;
     group = groupKeep;
+    previous = rec;
     return {
       killer: 'kernel',
       pid: v.pid,
@@ -442,9 +483,8 @@ export function createOomParser(): OomParser {
     reset() {
       settle();
       clear();
-      fragment = null;
-      lastUptime = null;
-      lastTime = null;
+      shortRunLength = 0;
+      previous = null;
       lastEarlyoom = null;
     },
     flush() {
@@ -455,14 +495,14 @@ export function createOomParser(): OomParser {
   };
 }
 
-/** The short records of one stamp so far, with `m` after them. */
-function nextFragment(before: { text: string; uptime: number } | null, m: string, up: number): { text: string; uptime: number } {
-  if (before !== null && before.uptime === up && before.text.length + 1 + m.length <= COMM_MAX) return { text: before.text + '\n' + m, uptime: up };
-  return { text: m, uptime: up };
-}
+/** How many short records before a header are kept: a COMM holds at most 15 newlines. */
+const RECENT = 16;
 
 /** The longest COMM: TASK_COMM_LEN 16 with its NUL. In characters, which bytes never outnumber. */
 const COMM_MAX = 15;
+
+/** The most characters an escaped byte takes ("\\xNN", "#NNN"): a COMM is at most this times COMM_MAX before decoding. */
+const ESCAPED_BYTE = 4;
 
 /** The longest pause between two records of one report (see jumped()). */
 const REPORT_GAP_SECONDS = 30;

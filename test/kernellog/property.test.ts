@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLine } from '../../src/kernellog/envelope.js';
+import { unescape } from '../../src/kernellog/escapes.js';
 import { parseJournalJson } from '../../src/kernellog/journal-record.js';
 import { parseKmsgRecord } from '../../src/kernellog/kmsg-record.js';
 import { createOomParser } from '../../src/kernellog/parse.js';
@@ -143,7 +144,8 @@ function check(lines: string[]): void {
     const rec = parseLine(line, 0);
     if (rec === null) continue;
     if (rec.fromKernel) {
-      kernelText.push(rec.message);
+      // What the parser reads: the message with the escapes its envelope left in it decoded.
+      kernelText.push(unescape(rec.message, rec.escapes));
       if (rec.message.includes('Killed process ')) killLines++;
     } else if (rec.identifier !== null) senders.add(rec.identifier);
     const k: OomKill | null = parser.push(rec);
