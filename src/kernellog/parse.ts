@@ -186,8 +186,8 @@ export function createOomParser(): OomParser {
 
   /**
    * `part` (the start of a header line) with the short records right before it (the `run` first of
-   * shortRun) that share its uptime stamp and, with it, fit in one COMM: the parts of a name the kernel's syslog interface printed as lines of their own.
-   * null when `part` alone is already too long for a COMM.
+   * shortRun) that share its uptime stamp and, with it, fit in one COMM: the parts of a name the kernel's
+   * syslog interface printed as lines of their own. null when `part` alone is already too long for a COMM.
    */
   function namePrefix(part: string, rec: LogRecord, run: number): string | null {
     if (part.length > COMM_MAX) return null;
@@ -231,8 +231,10 @@ export function createOomParser(): OomParser {
   function kernelRecord(rec: LogRecord): OomKill | null {
     const m = rec.message;
     const run = shortRunLength;
-    // Only a line of the kernel's syslog interface (it has escapes of its own) is ever a part of a record.
-    if (m.length > COMM_MAX * ESCAPED_BYTE || rec.escapes === undefined) shortRunLength = 0;
+    // Only a line of the kernel's syslog interface (a syslog line with [uptime]: 'rsyslog' escapes) is ever
+    // a part of a record, and a part of a name is short: up to 15 bytes, which rsyslog's #NNN stretches;
+    // twice that leaves room for five control characters, and spares the longer lines a store.
+    if (m.length > 2 * COMM_MAX || rec.escapes !== 'rsyslog') shortRunLength = 0;
     else {
       if (shortRunLength === RECENT) shortRunLength = 0;
       shortRun[shortRunLength++] = rec;
@@ -246,7 +248,6 @@ export function createOomParser(): OomParser {
       if (previous !== null && jumped(previous, rec)) clear();
       previous = rec;
     }
-
     const c = m.charCodeAt(0);
     // Cheap first-character dispatch: nearly every line of a kernel log leaves here after one indexOf.
     if (c === 75 /* K */ || c === 79 /* O */ || c === 77 /* M */) {
@@ -500,9 +501,6 @@ const RECENT = 16;
 
 /** The longest COMM: TASK_COMM_LEN 16 with its NUL. In characters, which bytes never outnumber. */
 const COMM_MAX = 15;
-
-/** The most characters an escaped byte takes ("\\xNN", "#NNN"): a COMM is at most this times COMM_MAX before decoding. */
-const ESCAPED_BYTE = 4;
 
 /** The longest pause between two records of one report (see jumped()). */
 const REPORT_GAP_SECONDS = 30;
