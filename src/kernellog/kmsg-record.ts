@@ -1,3 +1,5 @@
+import { unescapeKmsg } from './escapes.js';
+
 /**
  * One record as a read() of /dev/kmsg returns it (Documentation/ABI/testing/dev-kmsg):
  * "PRI,SEQ,USEC,FLAGS[,...];message\n" then optional continuation lines " KEY=VALUE\n".
@@ -25,39 +27,6 @@ function digits(s: string, from: number, to: number): number {
     n = n * 10 + (c - CH_0);
   }
   return n;
-}
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-/**
- * The kernel prints every byte below 0x20 or above 0x7e, and "\" itself, as \xNN (printk.c,
- * msg_add_ext_text), so UTF-8 names arrive as escaped bytes: turn the escapes back into bytes and
- * decode the bytes, never the escapes one by one (a character spans several of them).
- */
-export function unescapeKmsg(text: string): string {
-  if (text.indexOf('\\x') === -1) return text;
-  const src = Buffer.from(text, 'utf8');
-  const out = Buffer.allocUnsafe(src.length);
-  let o = 0;
-  for (let i = 0; i < src.length; i++) {
-    const b = src[i]!;
-    if (b === 0x5c && i + 3 < src.length && src[i + 1] === 0x78) {
-      const hi = hexValue(src[i + 2] ?? -1);
-      const lo = hexValue(src[i + 3] ?? -1);
-      if (hi >= 0 && lo >= 0) {
-        out[o++] = hi * 16 + lo;
-        i += 3;
-        continue;
-      }
-    }
-    out[o++] = b;
-  }
-  return out.toString('utf8', 0, o);
 }
 
 /** Returns null for anything that is not a /dev/kmsg record (bare text, other envelopes, garbage). */

@@ -73,6 +73,13 @@ export interface LastKnownProcess {
 /** What `kills --json` prints of a kill: the log's fields, without the parser's prefixConstraint hint or the exporter's victim. */
 export type OomKillJson = Omit<OomKill, 'prefixConstraint' | 'victim'>;
 
+/**
+ * Escapes a log writer left in a message (escapes.ts): 'kmsg', the kernel's \xNN for bytes below 0x20 or
+ * above 0x7e and "\" (dmesg's text, rsyslog's imkmsg); 'rsyslog', rsyslog's #NNN for control characters
+ * (its imklog).
+ */
+export type Escapes = 'kmsg' | 'rsyslog';
+
 /** The constraint label of the metrics: global | memcg | cpuset | mempolicy, or '' when unknown. */
 export type ConstraintLabel = 'global' | 'memcg' | 'cpuset' | 'mempolicy' | '';
 
@@ -89,4 +96,10 @@ export interface LogRecord {
   identifier: string | null;
   time: string | null;
   uptimeSeconds: number | null;
+  /**
+   * Escapes still in `message`, which the parser decodes in the names and paths it takes from it: decoding
+   * every line would cost each line of a syslog file a scan for the few that name a process. Absent: none
+   * (a /dev/kmsg record comes decoded, journald decoded its own).
+   */
+  escapes?: Escapes | undefined;
 }

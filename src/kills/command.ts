@@ -17,8 +17,10 @@ export interface KillsOptions {
 export const KILLS_USAGE = `usage: oom-exporter kills [--file PATH|-] [--json]
 
 Lists the OOM kills in a kernel log: the live one (/dev/kmsg, else journald, else a syslog file) or
---file PATH (- for stdin) in any format: raw /dev/kmsg records, dmesg (plain, -T, -e, --time-format
-iso), syslog files, journalctl short, short-precise or -o json, detected line by line.
+--file PATH (- for stdin) in any format, detected line by line: raw /dev/kmsg records, dmesg (plain,
+-r, -T, -e, -x, --time-format iso, --json), syslog files (RFC 3164, RFC 3339, BusyBox, OpenWrt
+logread), remote syslog with <PRI> or RFC 5424, journalctl (short, short-precise, short-iso,
+short-full, short-monotonic, short-unix, -o json), and text pasted with quotes, fences or indentation.
 
   --file PATH   read this file instead of the live log (- for standard input)
   --json        one JSON object per kill per line, in log order

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseLine } from '../../src/kernellog/envelope.js';
+import { createLineReader, parseLine } from '../../src/kernellog/envelope.js';
+import { unescapeRsyslog } from '../../src/kernellog/escapes.js';
+import { createOomParser } from '../../src/kernellog/parse.js';
 import type { LogRecord } from '../../src/kernellog/types.js';
 
 // "Now" for lines without a year: 2026-11-27 12:00 local time.
@@ -13,6 +15,16 @@ const KILL =
 function rec(message: string, fields: Partial<LogRecord> = {}): LogRecord {
   return { message, fromKernel: true, identifier: null, time: null, uptimeSeconds: null, ...fields };
 }
+
+/** A dmesg form: what is not printable is still \xNN in the message, for the parser to decode. */
+const dmesg = (message: string, fields: Partial<LogRecord> = {}): LogRecord => rec(message, { ...fields, escapes: 'kmsg' });
+
+/**
+ * A syslog line tagged "kernel": with the kernel's [uptime] it came through the syslog interface (rsyslog's
+ * #NNN escapes), without it maybe through imkmsg (the kernel's \xNN).
+ */
+const kern = (message: string, fields: Partial<LogRecord> = {}): LogRecord =>
+  rec(message, { identifier: 'kernel', ...fields, escapes: fields.uptimeSeconds === undefined ? 'kmsg' : 'rsyslog' });
 
 describe('parseLine: envelopes', () => {
   it.each<[string, string, LogRecord | null]>([
@@ -28,27 +40,23 @@ describe('parseLine: envelopes', () => {
       rec('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 0.0001 }),
     ],
     ['kmsg continuation line', ' SUBSYSTEM=virtio', null],
-    ['dmesg (reportportal/kubernetes#203)', `[ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
-    ['dmesg -d (synthetic)', `[ 7063.247407 <    0.000003>] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
-    ['dmesg -r (synthetic)', `<3>[ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
-    ['dmesg -r, user facility (synthetic)', `<14>[   12.5] earlyoom[1]: hello`, rec('earlyoom[1]: hello', { fromKernel: false, uptimeSeconds: 12.5 })],
-    ['dmesg -x (synthetic)', `kern  :err   : [ 7063.247407] ${KILL}`, rec(KILL, { uptimeSeconds: 7063.247407 })],
+    ['dmesg (reportportal/kubernetes#203)', `[ 7063.247407] ${KILL}`, dmesg(KILL, { uptimeSeconds: 7063.247407 })],
+    ['dmesg -d (synthetic)', `[ 7063.247407 <    0.000003>] ${KILL}`, dmesg(KILL, { uptimeSeconds: 7063.247407 })],
+    ['dmesg -r (synthetic)', `<3>[ 7063.247407] ${KILL}`, dmesg(KILL, { uptimeSeconds: 7063.247407 })],
+    ['dmesg -r, user facility (synthetic)', `<14>[   12.5] earlyoom[1]: hello`, dmesg('earlyoom[1]: hello', { fromKernel: false, uptimeSeconds: 12.5 })],
+    ['dmesg -x (synthetic)', `kern  :err   : [ 7063.247407] ${KILL}`, dmesg(KILL, { uptimeSeconds: 7063.247407 })],
     [
       'dmesg -x, user facility (synthetic)',
       `user  :warn  : [   12.5] Killed process 1 (x) total-vm:1kB`,
-      rec('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 12.5 }),
+      dmesg('Killed process 1 (x) total-vm:1kB', { fromKernel: false, uptimeSeconds: 12.5 }),
     ],
-    ['dmesg -x -T (synthetic)', `kern  :err   : [Fri Nov 21 14:22:56 2025] ${KILL}`, rec(KILL, { time: local(2025, 11, 21, 14, 22, 56) })],
-    ['dmesg -T (inducer/relate#1383)', `[Fri Nov 21 14:22:56 2025] ${KILL}`, rec(KILL, { time: local(2025, 11, 21, 14, 22, 56) })],
-    ['dmesg -T, space-padded day (inducer/relate#1383)', '[Mon Dec  8 17:51:31 2025] Call Trace:', rec('Call Trace:', { time: local(2025, 12, 8, 17, 51, 31) })],
-    ['dmesg -e delta (synthetic)', `[  +0.007186] ${KILL}`, rec(KILL)],
-    ['dmesg -e minute (synthetic)', `[Nov 7 00:05] ${KILL}`, rec(KILL, { time: local(2026, 11, 7, 0, 5, 0) })],
-    ['dmesg --time-format iso (equinor/ert#7797)', `2024-04-29T14:55:41,679700+02:00 ${KILL}`, rec(KILL, { time: '2024-04-29T12:55:41.679Z' })],
-    [
-      'syslog RFC 3339 (synthetic, rsyslog default template)',
-      `2026-02-08T00:40:07.136582+00:00 host kernel: ${KILL}`,
-      rec(KILL, { identifier: 'kernel', time: '2026-02-08T00:40:07.136Z' }),
-    ],
+    ['dmesg -x -T (synthetic)', `kern  :err   : [Fri Nov 21 14:22:56 2025] ${KILL}`, dmesg(KILL, { time: local(2025, 11, 21, 14, 22, 56) })],
+    ['dmesg -T (inducer/relate#1383)', `[Fri Nov 21 14:22:56 2025] ${KILL}`, dmesg(KILL, { time: local(2025, 11, 21, 14, 22, 56) })],
+    ['dmesg -T, space-padded day (inducer/relate#1383)', '[Mon Dec  8 17:51:31 2025] Call Trace:', dmesg('Call Trace:', { time: local(2025, 12, 8, 17, 51, 31) })],
+    ['dmesg -e delta (synthetic)', `[  +0.007186] ${KILL}`, dmesg(KILL)],
+    ['dmesg -e minute (synthetic)', `[Nov 7 00:05] ${KILL}`, dmesg(KILL, { time: local(2026, 11, 7, 0, 5, 0) })],
+    ['dmesg --time-format iso (equinor/ert#7797)', `2024-04-29T14:55:41,679700+02:00 ${KILL}`, dmesg(KILL, { time: '2024-04-29T12:55:41.679Z' })],
+    ['syslog RFC 3339 (synthetic, rsyslog default template)', `2026-02-08T00:40:07.136582+00:00 host kernel: ${KILL}`, kern(KILL, { time: '2026-02-08T00:40:07.136Z' })],
     [
       'journalctl short-iso (synthetic)',
       '2026-02-08T00:40:07+0100 host systemd-oomd[62078]: Killed /a.scope due to memory pressure for /b being 1% > 0% for > 1s with reclaim activity',
@@ -61,22 +69,17 @@ describe('parseLine: envelopes', () => {
     [
       'syslog RFC 3164 with [uptime] (cPanelSSP/SSP#76)',
       'Mar  2 17:35:10 server1 kernel: [2858609.598568] Killed process 11726, UID 498, (mysqld) total-vm:7823732kB',
-      rec('Killed process 11726, UID 498, (mysqld) total-vm:7823732kB', {
-        identifier: 'kernel',
+      kern('Killed process 11726, UID 498, (mysqld) total-vm:7823732kB', {
         time: local(2026, 3, 2, 17, 35, 10),
         uptimeSeconds: 2858609.598568,
       }),
     ],
-    ['journalctl short (NixOS/nixpkgs#435587)', `Aug 20 13:44:01 kinga kernel: ${KILL}`, rec(KILL, { identifier: 'kernel', time: local(2026, 8, 20, 13, 44, 1) })],
-    [
-      'journalctl short-precise (synthetic)',
-      `Aug 20 13:44:01.123456 kinga kernel: ${KILL}`,
-      rec(KILL, { identifier: 'kernel', time: local(2026, 8, 20, 13, 44, 1, 123) }),
-    ],
+    ['journalctl short (NixOS/nixpkgs#435587)', `Aug 20 13:44:01 kinga kernel: ${KILL}`, kern(KILL, { time: local(2026, 8, 20, 13, 44, 1) })],
+    ['journalctl short-precise (synthetic)', `Aug 20 13:44:01.123456 kinga kernel: ${KILL}`, kern(KILL, { time: local(2026, 8, 20, 13, 44, 1, 123) })],
     [
       'journalctl short, Russian month (rfjakob/earlyoom#121)',
       'апр 28 01:23:30 PC kernel: Out of memory: Kill process 27541 (bash) score 572 or sacrifice child',
-      rec('Out of memory: Kill process 27541 (bash) score 572 or sacrifice child', { identifier: 'kernel', time: local(2026, 4, 28, 1, 23, 30) }),
+      kern('Out of memory: Kill process 27541 (bash) score 572 or sacrifice child', { time: local(2026, 4, 28, 1, 23, 30) }),
     ],
     [
       'journalctl short, French month, no host (systemd/systemd#32304)',
@@ -87,7 +90,7 @@ describe('parseLine: envelopes', () => {
         time: local(2026, 4, 16, 21, 8, 50),
       }),
     ],
-    ['journalctl short, unknown month word (synthetic)', 'Xyz 16 21:08:50 host kernel: hello', rec('hello', { identifier: 'kernel' })],
+    ['journalctl short, unknown month word (synthetic)', 'Xyz 16 21:08:50 host kernel: hello', kern('hello')],
     [
       'journalctl short, no host (rfjakob/earlyoom#354)',
       'Nov 12 17:08:37 earlyoom[1295]: process 906175 did not exit',
@@ -96,13 +99,14 @@ describe('parseLine: envelopes', () => {
     [
       'syslog, numeric host (systemd/systemd#6966)',
       'Aug 18 03:19:11 169 kernel: Killed process 7748 (python) total-vm:12907828kB',
-      rec('Killed process 7748 (python) total-vm:12907828kB', { identifier: 'kernel', time: local(2026, 8, 18, 3, 19, 11) }),
+      kern('Killed process 7748 (python) total-vm:12907828kB', { time: local(2026, 8, 18, 3, 19, 11) }),
     ],
     ['bare text (google/cadvisor oomparser_test.go)', 'Task in /mem2 killed as a result of limit of /mem2', rec('Task in /mem2 killed as a result of limit of /mem2')],
-    ['bare call-trace line', ' [<ffffffff81720bf6>] dump_stack+0x45/0x56', rec(' [<ffffffff81720bf6>] dump_stack+0x45/0x56')],
+    // Indented text is read without its indentation: a call-trace line is the same text either way.
+    ['bare call-trace line', ' [<ffffffff81720bf6>] dump_stack+0x45/0x56', rec('[<ffffffff81720bf6>] dump_stack+0x45/0x56')],
     ['bare task-list row', '[ 1381]     0  1381   530382     5191 gunpowder-memho', rec('[ 1381]     0  1381   530382     5191 gunpowder-memho')],
     ['bare line starting with digits', '204 total pagecache pages', rec('204 total pagecache pages')],
-    ['CRLF line end', `[ 1.5] ${KILL}\r`, rec(KILL, { uptimeSeconds: 1.5 })],
+    ['CRLF line end', `[ 1.5] ${KILL}\r`, dmesg(KILL, { uptimeSeconds: 1.5 })],
     ['empty line', '', null],
   ])('%s', (_name, line, expected) => {
     expect(parseLine(line, NOW)).toEqual(expected);
@@ -147,6 +151,192 @@ describe('parseLine: envelopes', () => {
     expect(parseLine(`Mar  9 04:00:01 host ${forged}`, NOW)).toEqual(rec(`host ${forged}`, { fromKernel: false, time: local(2026, 3, 9, 4, 0, 1) }));
     expect(parseLine(`2026-03-09T04:00:01.5+00:00 host ${forged}`, NOW)).toEqual(rec(`host ${forged}`, { fromKernel: false, time: '2026-03-09T04:00:01.500Z' }));
     // dmesg --time-format iso (comma before the fraction) has no tag at all: still the kernel's.
-    expect(parseLine(`2026-03-09T04:00:01,500000+00:00 ${forged}`, NOW)).toEqual(rec(forged, { time: '2026-03-09T04:00:01.500Z' }));
+    expect(parseLine(`2026-03-09T04:00:01,500000+00:00 ${forged}`, NOW)).toEqual(dmesg(forged, { time: '2026-03-09T04:00:01.500Z' }));
+  });
+});
+
+describe('parseLine: the envelopes of the logs people have', () => {
+  const SMBD = 'Out of memory: Killed process 3370 (smbd) total-vm:2888kB, anon-rss:152kB';
+
+  it.each<[string, string, LogRecord | null]>([
+    [
+      'OpenWrt logread (coolsnowwolf/lede#2878)',
+      'Sat Jan 25 09:40:15 2020 kern.err kernel: [22043.048568] Killed process 1039 (netifd) total-vm:1680kB, anon-rss:148kB, file-rss:4kB, shmem-rss:0kB',
+      kern('Killed process 1039 (netifd) total-vm:1680kB, anon-rss:148kB, file-rss:4kB, shmem-rss:0kB', {
+        time: local(2020, 1, 25, 9, 40, 15),
+        uptimeSeconds: 22043.048568,
+      }),
+    ],
+    [
+      'OpenWrt logread, a daemon (coolsnowwolf/lede#7056)',
+      'Thu Jun 17 23:28:11 2021 daemon.info dnsmasq[10310]: Connected to system UBus',
+      rec('Connected to system UBus', { fromKernel: false, identifier: 'dnsmasq', time: local(2021, 6, 17, 23, 28, 11) }),
+    ],
+    [
+      'logread, user facility under the tag "kernel"',
+      `Thu Jun 17 23:28:11 2021 user.err kernel: ${SMBD}`,
+      kern(SMBD, { fromKernel: false, time: local(2021, 6, 17, 23, 28, 11) }),
+    ],
+    ['BusyBox syslogd (syslogd.c format)', `Jun 17 23:28:05 router kern.err kernel: ${SMBD}`, kern(SMBD, { time: local(2026, 6, 17, 23, 28, 5) })],
+    [
+      'BusyBox syslogd, a host with dots',
+      `Jun 17 23:28:05 ip-10-1-63-6.eu-west-1.compute.internal kern.warn kernel: ${SMBD}`,
+      kern(SMBD, { time: local(2026, 6, 17, 23, 28, 5) }),
+    ],
+    [
+      'remote RFC 3164 with <PRI> (rsyslog RSYSLOG_TraditionalForwardFormat, this machine)',
+      '<3>Nov 30 15:46:13 vm kernel: Memory cgroup out of memory: Killed process 16401 (wt\\xf0\\x9f\\x98\\x80fix\\x5c 2) total-vm:426348kB',
+      kern('Memory cgroup out of memory: Killed process 16401 (wt\\xf0\\x9f\\x98\\x80fix\\x5c 2) total-vm:426348kB', { time: local(2025, 11, 30, 15, 46, 13) }),
+    ],
+    ['remote RFC 3164, a space after <PRI> (BusyBox remote logging)', `<3> Jun 17 23:28:05 kernel: ${SMBD}`, kern(SMBD, { time: local(2026, 6, 17, 23, 28, 5) })],
+    ['remote RFC 3164, user facility', `<14>Jun 17 23:28:05 host kernel: ${SMBD}`, kern(SMBD, { fromKernel: false, time: local(2026, 6, 17, 23, 28, 5) })],
+    [
+      'remote RFC 5424 (rsyslog RSYSLOG_SyslogProtocol23Format, this machine)',
+      '<3>1 2026-11-30T15:46:13.338013+00:00 vm kernel - - - Memory cgroup out of memory: Killed process 16401 (wt\\x5c 2) total-vm:426348kB',
+      kern('Memory cgroup out of memory: Killed process 16401 (wt\\x5c 2) total-vm:426348kB', { time: '2026-11-30T15:46:13.338Z' }),
+    ],
+    [
+      'RFC 5424 with structured data and a BOM (RFC 5424 6.5)',
+      '<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut="3" eventSource="App]lication"] \ufeffAn application event',
+      rec('An application event', { fromKernel: false, identifier: 'evntslog', time: '2003-10-11T22:14:15.003Z' }),
+    ],
+    ['RFC 5424 without its PRI', `1 2021-06-17T23:28:05Z router kernel - - - ${SMBD}`, kern(SMBD, { time: '2021-06-17T23:28:05.000Z' })],
+    [
+      'RFC 5424, kernel message with imklog [uptime]',
+      `<3>1 2021-06-17T23:28:05Z router kernel - - - [   58.430534] ${SMBD}`,
+      kern(SMBD, { time: '2021-06-17T23:28:05.000Z', uptimeSeconds: 58.430534 }),
+    ],
+    ['journalctl -o short-full, UTC (this machine)', `Mon 2026-11-30 15:37:46 UTC vm kernel: ${SMBD}`, kern(SMBD, { time: '2026-11-30T15:37:46.000Z' })],
+    ['journalctl -o short-full, numeric zone', `Mon 2026-11-30 15:37:46 +03 vm kernel: ${SMBD}`, kern(SMBD, { time: '2026-11-30T12:37:46.000Z' })],
+    [
+      'journalctl -o short-full, zone abbreviation read as local time',
+      `Mon 2026-11-30 15:37:46 CEST vm kernel: ${SMBD}`,
+      kern(SMBD, { time: local(2026, 11, 30, 15, 37, 46) }),
+    ],
+    // journald decoded the kernel's escapes: none left.
+    ['journalctl -o short-monotonic (this machine)', `[ 8518.299336] vm kernel: ${SMBD}`, rec(SMBD, { identifier: 'kernel', uptimeSeconds: 8518.299336 })],
+    [
+      'journalctl -o short-monotonic --no-hostname (systemd/systemd PR #42321)',
+      '[   77.749670] systemd-oomd[659]: Marked /system.slice/systemd-journald.service for killing',
+      rec('Marked /system.slice/systemd-journald.service for killing', { fromKernel: false, identifier: 'systemd-oomd', uptimeSeconds: 77.74967 }),
+    ],
+    [
+      'dmesg, a kernel subsystem prefix is no tag',
+      '[  514.686093] usb 1-1: new high-speed USB device',
+      dmesg('usb 1-1: new high-speed USB device', { uptimeSeconds: 514.686093 }),
+    ],
+    ['dmesg, "CPU: " is no tag', '[ 8518.299102] CPU: 1 UID: 0 PID: 17244 Comm: wt', dmesg('CPU: 1 UID: 0 PID: 17244 Comm: wt', { uptimeSeconds: 8518.299102 })],
+    [
+      'dmesg -r, user facility: a tag there is what a process wrote into /dev/kmsg',
+      '<14>[   12.5] earlyoom[1]: hello',
+      dmesg('earlyoom[1]: hello', { fromKernel: false, uptimeSeconds: 12.5 }),
+    ],
+    ['journalctl -o short-unix (this machine)', `1796053066.021568 vm kernel: ${SMBD}`, kern(SMBD, { time: '2026-11-30T15:37:46.021Z' })],
+    ['dmesg --json "msg", read alone', `         "msg": ${JSON.stringify(SMBD)}`, rec(SMBD)],
+    ['dmesg --json, its other lines', '         "time":  8518.299089,', null],
+    ['dmesg --json, its punctuation', '      },{', null],
+    ['dmesg --json, its array', '   "dmesg": [', null],
+    ['"> " quote', `> [   58.430534] ${SMBD}`, dmesg(SMBD, { uptimeSeconds: 58.430534 })],
+    ['nested quotes', `> > Jun 17 23:28:05 router kernel: ${SMBD}`, kern(SMBD, { time: local(2026, 6, 17, 23, 28, 5) })],
+    ['indented with a tab', `\t[   58.430534] ${SMBD}`, dmesg(SMBD, { uptimeSeconds: 58.430534 })],
+    ['a code fence', '```', null],
+    ['a code fence with its language', '```console', null],
+    ['a tilde fence', '~~~', null],
+    ['a log line between ``` marks (chat)', `\`\`\`[   58.430534] ${SMBD}\`\`\``, dmesg(SMBD, { uptimeSeconds: 58.430534 })],
+    ['a line number (equinor/ert#9320)', `  1 [57539.949044] ${SMBD}`, dmesg(SMBD, { uptimeSeconds: 57539.949044 })],
+    ['cat -n', `     7\tJun 17 23:28:05 router kernel: ${SMBD}`, kern(SMBD, { time: local(2026, 6, 17, 23, 28, 5) })],
+    ['grep -n, a match', `12:[   58.430534] ${SMBD}`, dmesg(SMBD, { uptimeSeconds: 58.430534 })],
+    ['grep -n, a context line', '11-[   58.429969] oom-kill:constraint=CONSTRAINT_NONE', dmesg('oom-kill:constraint=CONSTRAINT_NONE', { uptimeSeconds: 58.429969 })],
+    ['a line starting with a number that is no line number', '204 total pagecache pages', rec('204 total pagecache pages')],
+    ['grep separator', '--', rec('--')],
+    ['journalctl boot line', '-- Boot 7e9bd54bd2f84f0cbd12b76dab7bb9f8 --', rec('--')],
+    ['not a separator', '--foo', rec('--foo')],
+  ])('%s', (_name, line, expected) => {
+    expect(parseLine(line, NOW)).toEqual(expected);
+  });
+});
+
+describe('createLineReader: dmesg --json, one field a line', () => {
+  const lines = (...fields: string[]) => ['{', '   "dmesg": [', '      {', ...fields.map((f) => `         ${f}`), '      }', '   ]', '}'];
+  const read = (ls: string[]) => {
+    const reader = createLineReader(NOW);
+    return ls.map((l) => reader(l)).filter((r) => r !== null);
+  };
+
+  it.each<[string, string[], Partial<LogRecord>]>([
+    ['pri and time (this machine)', ['"pri": 3,', '"time":  8518.299336,', '"msg": "x"'], { uptimeSeconds: 8518.299336 }],
+    ['-x: fac kern', ['"fac": "kern",', '"pri": "err",', '"time":  1.5,', '"msg": "x"'], { uptimeSeconds: 1.5 }],
+    ['-x: fac user', ['"fac": "user",', '"pri": "info",', '"time":  1.5,', '"msg": "x"'], { fromKernel: false, uptimeSeconds: 1.5 }],
+    ['pri of the user facility (util-linux 2.39+)', ['"pri": 14,', '"time":  1.5,', '"msg": "x"'], { fromKernel: false, uptimeSeconds: 1.5 }],
+    ['caller id', ['"pri": 6,', '"time":  1.5,', '"caller": "T17244",', '"msg": "x"'], { uptimeSeconds: 1.5 }],
+    ['JSON escapes', ['"pri": 6,', '"time":  1.5,', '"msg": "a\\nb \\"q\\" \\\\ \\u001b"'], { message: 'a\nb "q" \\ \u001b', uptimeSeconds: 1.5 }],
+  ])('%s', (_name, fields, expected) => {
+    expect(read(lines(...fields))).toEqual([rec('x', expected)]);
+  });
+
+  it("does not lend one record's fields to the next", () => {
+    const two = [
+      '{',
+      '   "dmesg": [',
+      '      {',
+      '         "pri": 14,',
+      '         "time":  1.5,',
+      '         "msg": "a"',
+      '      },{',
+      '         "msg": "b"',
+      '      }',
+      '   ]',
+      '}',
+    ];
+    expect(read(two)).toEqual([rec('a', { fromKernel: false, uptimeSeconds: 1.5 }), rec('b')]);
+  });
+});
+
+describe('escaped bytes: left in the message with their kind, decoded by the parser in the names it takes', () => {
+  /** The comm of the one kill in this line, through parseLine and the parser. */
+  const commOf = (line: string): string | null | undefined => {
+    const p = createOomParser();
+    const rec = parseLine(line, NOW);
+    return [rec === null ? null : p.push(rec), ...p.flush()].find((k) => k !== null)?.comm;
+  };
+
+  it("rsyslog's imkmsg keeps the kernel's \\xNN (this machine)", () => {
+    const line = 'Nov 30 15:46:13 vm kernel: Killed process 16401 (wt\\xf0\\x9f\\x98\\x80fix\\x5c 2) total-vm:1kB';
+    expect(parseLine(line, NOW)?.escapes).toBe('kmsg');
+    expect(commOf(line)).toBe('wt😀fix\\ 2');
+  });
+
+  it("rsyslog's imklog (the kernel's [uptime] kept) writes raw bytes and #NNN for control characters: those decoded, a backslash kept", () => {
+    const line = 'Mar  9 18:14:14 host kernel: [ 1298.497674] Killed process 1 (a#011b\\x41) total-vm:1kB';
+    expect(parseLine(line, NOW)?.escapes).toBe('rsyslog');
+    expect(commOf(line)).toBe('a\tb\\x41');
+  });
+
+  it.each([
+    ['#011', '\t'],
+    ['#000#037', '\u0000\u001f'],
+    // Not control characters: an Ubuntu build number, digits that are no octal byte, a "#0" at the end.
+    ['#177-Ubuntu', '#177-Ubuntu'],
+    ['#040 #089 #0', '#040 #089 #0'],
+  ])('rsyslog #NNN: %j', (text, decoded) => {
+    expect(unescapeRsyslog(text)).toBe(decoded);
+  });
+
+  it('dmesg prints what is not printable as \\xNN', () => {
+    const line = '[ 1298.497674] Killed process 1 (inv\\xff\\xfeX) total-vm:1kB';
+    expect(parseLine(line, NOW)?.escapes).toBe('kmsg');
+    expect(commOf(line)).toBe('inv\ufffd\ufffdX');
+  });
+
+  it('journald decoded them already (journalctl short-monotonic, -o json): nothing left to decode', () => {
+    expect(parseLine('[ 1.000000] vm kernel: Killed process 1 (a\\x41) total-vm:1kB', NOW)?.escapes).toBeUndefined();
+    expect(commOf('[ 1.000000] vm kernel: Killed process 1 (a\\x41) total-vm:1kB')).toBe('a\\x41');
+  });
+
+  it('invalid UTF-8 becomes U+FFFD, one per maximal invalid subsequence, from a kmsg record and a syslog file alike', () => {
+    // The first 15 bytes of "aaaaaaaaaaaaa😀", cut by the kernel's COMM: F0 9F is one subsequence.
+    const kmsg = commOf('3,1,1,-;Killed process 1 (aaaaaaaaaaaaa\\xf0\\x9f) total-vm:1kB');
+    expect(kmsg).toBe('aaaaaaaaaaaaa\ufffd');
+    expect(commOf('Nov 30 15:46:13 vm kernel: Killed process 1 (aaaaaaaaaaaaa\\xf0\\x9f) total-vm:1kB')).toBe(kmsg);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseKmsgRecord, unescapeKmsg } from '../../src/kernellog/kmsg-record.js';
+import { unescapeKmsg } from '../../src/kernellog/escapes.js';
+import { parseKmsgRecord } from '../../src/kernellog/kmsg-record.js';
 
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/kernellog/${name}`, import.meta.url), 'utf8');
 

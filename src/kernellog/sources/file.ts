@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import type { Readable } from 'node:stream';
-import { parseLine } from '../envelope.js';
+import { createLineReader } from '../envelope.js';
 import { readLines } from '../lines.js';
 import type { Backlog, KernelLogSource, RecordSink, SourceDefinition } from './source.js';
 
@@ -81,6 +81,7 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
   let lastError = '';
   // Drains in a row that found no file at the path while one was open.
   let missingDrains = 0;
+  const readLine = createLineReader();
 
   function report(msg: string): void {
     // A missing file is polled on every drain: say it once.
@@ -93,7 +94,7 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
     let end = line.length;
     if (end > 0 && line[end - 1] === 0x0d) end--;
     if (end === 0) return;
-    const rec = parseLine(line.toString('utf8', 0, end));
+    const rec = readLine(line.toString('utf8', 0, end));
     if (rec !== null) sink?.record(rec, false);
   }
 
@@ -365,12 +366,12 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
 }
 
 export interface FileBacklogOptions {
-  /** Wall clock in ms: lines without a year (RFC 3164, dmesg -T) take this one's (see parseLine). */
+  /** Wall clock in ms: lines without a year (RFC 3164, dmesg -T) take this one's (see createLineReader). */
   nowMs?: number;
 }
 
 /**
- * A whole file read once, line by line as a stream, in any envelope parseLine knows: a path (a regular
+ * A whole file read once, line by line as a stream, in any envelope createLineReader knows: a path (a regular
  * file, a FIFO, /dev/stdin) or a stream already open (standard input); gzip data is read through gunzip.
  * An open error (ENOENT, EACCES) rejects before any line is read. A line too long to be a log line
  * (lines.ts) is a lost record. Reading waits whenever the sink asks (BacklogSink.ready).
@@ -387,11 +388,11 @@ export function fileBacklog(input: string | Readable, opts: FileBacklogOptions =
       } else {
         stream = input;
       }
-      const nowMs = opts.nowMs ?? Date.now();
+      const readLine = createLineReader(opts.nowMs ?? Date.now());
       try {
         await readLines(stream, {
           line(line) {
-            const rec = parseLine(line, nowMs);
+            const rec = readLine(line);
             if (rec !== null) sink.record(rec, false);
           },
           overlong: () => sink.lost(1),
