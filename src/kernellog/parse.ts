@@ -192,8 +192,15 @@ export function createOomParser(): OomParser {
   function namePrefix(part: string, rec: LogRecord, run: number): string | null {
     if (part.length > COMM_MAX) return null;
     const up = rec.uptimeSeconds;
-    if (up === null) return part;
     let name = part;
+    if (up === null) {
+      // journalctl (or dmesg) prints the lines of a record after the first indented, without a stamp: the
+      // line right before is the first part (a name of three parts or more keeps its last two only).
+      if (rec.time !== null || run === 0) return part;
+      const prev = shortRun[run - 1]!;
+      const text = unescape(prev.message, prev.escapes);
+      return text.length + 1 + name.length <= COMM_MAX ? text + '\n' + name : name;
+    }
     for (let i = run - 1; i >= 0; i--) {
       const prev = shortRun[i]!;
       if (prev.uptimeSeconds !== up) break;
@@ -231,10 +238,11 @@ export function createOomParser(): OomParser {
   function kernelRecord(rec: LogRecord): OomKill | null {
     const m = rec.message;
     const run = shortRunLength;
-    // Only a line of the kernel's syslog interface (a syslog line with [uptime]: 'rsyslog' escapes) is ever
-    // a part of a record, and a part of a name is short: up to 15 bytes, which rsyslog's #NNN stretches;
-    // twice that leaves room for five control characters, and spares the longer lines a store.
-    if (m.length > 2 * COMM_MAX || rec.escapes !== 'rsyslog') shortRunLength = 0;
+    // Only a line of a text form (the kernel's syslog interface, journalctl's indented lines: records with
+    // escapes of their own) is ever a part of a record, and a part of a name is short: up to 15 bytes,
+    // which rsyslog's #NNN stretches; twice that leaves room for five control characters, and spares the
+    // longer lines a store.
+    if (m.length > 2 * COMM_MAX || rec.escapes === undefined) shortRunLength = 0;
     else {
       if (shortRunLength === RECENT) shortRunLength = 0;
       shortRun[shortRunLength++] = rec;

@@ -1087,6 +1087,12 @@ describe("split lines: a newline in COMM through the kernel's syslog interface (
     ]);
   });
 
+  it('journalctl -o short prints such a record as indented lines (this machine, a victim of hostile-names.test.ts): the same labels', async () => {
+    const k = await kills('journalctl-multiline-this-machine.txt');
+    expect(k).toHaveLength(1);
+    expect(k[0]).toMatchObject({ pid: 2516, comm: 'nl\nname', invoker: 'nl\nname', memcg: '/oomhostile-2500-336196ed', constraint: 'CONSTRAINT_MEMCG', uid: 0 });
+  });
+
   it('is joined on kmsg and journald without any of this: there the record holds the newline', () => {
     const p = createOomParser();
     const k = p.push(kernel('Memory cgroup out of memory: Killed process 1928 (a\nb) total-vm:82536kB, anon-rss:72320kB, file-rss:6808kB', { uptimeSeconds: 1 }));
