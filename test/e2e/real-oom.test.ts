@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startExporter, type RunningExporter } from '../helpers/cli.js';
 import { one, parseMetrics, type Sample } from '../helpers/metrics.js';
-import { makeMemoryCgroup, realOomKill, vmstatOomKills } from '../helpers/oom.js';
+import { makeMemoryCgroup, realOomKill, realOomKillWithReport, vmstatOomKills } from '../helpers/oom.js';
 import { promtoolCheckMetrics } from '../helpers/promtool.js';
 import { requireRoot } from '../helpers/root.js';
 import { ensureJournald } from '../kernellog/journald-helper.js';
@@ -35,7 +35,9 @@ async function killAndCheck(exp: RunningExporter, opts: { pollUntilSeen: boolean
   const kernelBefore = one(before, 'oom_kills_total') ?? vmstatOomKills();
   const cg = makeMemoryCgroup('oome2e');
   try {
-    const kill = await realOomKill(COMM, cg);
+    // A second old when it dies: the exporter has seen it, so it is named with its cgroup even when the
+    // kernel's rate limit (other tests kill too) leaves the report out.
+    const kill = await realOomKill(COMM, cg, 1);
     const labels = { killer: 'kernel', comm: COMM, constraint: 'memcg', cgroup: cg.path };
     const seen = (s: Sample[]): boolean => one(s, 'oom_kill_events_total', labels) === 1;
     const after = opts.pollUntilSeen ? await scrapeUntil(exp, seen) : await scrape(exp);
@@ -77,9 +79,10 @@ describe.runIf(requireRoot())('a real OOM kill, end to end', () => {
     });
 
     it('is listed by `kills --json` with its memcg and invoker', async () => {
-      const cg = makeMemoryCgroup('oomkills');
+      // `kills` reads the log alone: the kernel's whole report must be there.
+      const kill = await realOomKillWithReport(COMM, 'oomkills');
+      const cg = kill.cgroup;
       try {
-        const kill = await realOomKill(COMM, cg);
         const r = await runCli(['kills', '--json']);
         expect(r.code).toBe(0);
         const rows = r.stdout

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startExporter } from '../helpers/cli.js';
 import { one, parseMetrics } from '../helpers/metrics.js';
-import { makeMemoryCgroup, realOomKill } from '../helpers/oom.js';
+import { realOomKillWithReport } from '../helpers/oom.js';
 import { requireRoot } from '../helpers/root.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'oom-restart-'));
@@ -22,15 +22,14 @@ async function runOnce(args: string[], cgroup: string): Promise<number | undefin
   }
 }
 
-/** A real OOM kill while no exporter runs; returns its cgroup path (the cgroup is removed). */
+/**
+ * A real OOM kill while no exporter runs, with its whole report (no exporter saw the victim, so only the
+ * report can name its cgroup); returns its cgroup path (the cgroup is removed).
+ */
 async function killWhileDown(): Promise<string> {
-  const cg = makeMemoryCgroup('oomrestart');
-  try {
-    await realOomKill('oom (restart)', cg);
-    return cg.path;
-  } finally {
-    await cg.remove();
-  }
+  const kill = await realOomKillWithReport('oom (restart)', 'oomrestart');
+  await kill.cgroup.remove();
+  return kill.cgroup.path;
 }
 
 // Root makes the cgroups and reads /dev/kmsg; CI runs as root, so there this never skips.

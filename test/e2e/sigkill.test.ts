@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startExporter, type RunningExporter } from '../helpers/cli.js';
 import { one, parseMetrics, type Sample } from '../helpers/metrics.js';
-import { makeMemoryCgroup, realOomKill } from '../helpers/oom.js';
+import { makeMemoryCgroup, realOomKill, realOomKillWithReport } from '../helpers/oom.js';
 import { requireRoot } from '../helpers/root.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'oom-sigkill-'));
@@ -39,14 +39,18 @@ describe.runIf(requireRoot())('SIGKILLed right after a scrape, restarted with th
       for (let round = 1; round <= 3; round++) {
         const upComm = `sk${tag}u${round}`;
         const upCg = makeMemoryCgroup('oomsigkill');
-        await realOomKill(upComm, upCg).finally(() => upCg.remove());
+        // A second old when it dies: the exporter has seen it, so its cgroup is known even when the
+        // kernel's rate limit (other tests kill too) leaves it out of the report.
+        await realOomKill(upComm, upCg, 1).finally(() => upCg.remove());
         // The scrape drains the log first: the kill is in this very body.
         expect(count(await scrape(exp), upComm, upCg.path)).toBe(1);
         await sigkill(exp);
 
         const downComm = `sk${tag}d${round}`;
-        const downCg = makeMemoryCgroup('oomsigkill');
-        await realOomKill(downComm, downCg).finally(() => downCg.remove());
+        // Killed while no exporter runs: only the kernel's report can name its cgroup.
+        const down = await realOomKillWithReport(downComm, 'oomsigkill');
+        await down.cgroup.remove();
+        const downCg = down.cgroup;
 
         exp = await startExporter(args);
         const s = await scrape(exp);
