@@ -5,6 +5,7 @@ import { createCollectors, type NamedCollector } from './collectors/index.js';
 import { cgroupProblem } from './collectors/cgroup.js';
 import type { Config } from './config.js';
 import { startKernelLog, type Checkpoint, type KernelLog } from './kernellog/follower.js';
+import { killLogFields } from './kills/format.js';
 import { attributeKill, createKillStore } from './kills/store.js';
 import { createLogger, type Logger } from './log.js';
 import { checkProcfs } from './procfs/check.js';
@@ -120,7 +121,11 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
         procfs: config.procfs,
         log,
         // The first listener: the victim is set on the kill before anyone else (or the recent list) reads it.
-        onKill: (kill, ts) => kills.record(attributeKill(kill, lastKnown), ts),
+        onKill: (kill, ts) => {
+          kills.record(attributeKill(kill, lastKnown), ts);
+          // Each kill is also a log line, at warn: log pipelines (journald, Loki) can alert on it too.
+          log.warn('oom kill', killLogFields(kill, ts));
+        },
       });
       const f = follower;
       closers.push({ name: 'kernel log', close: () => f.stop() });

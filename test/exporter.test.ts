@@ -77,6 +77,38 @@ describe('the composition root', () => {
     expect(find(s, 'oom_kill_events_total', { comm: 'not-sshd', cgroup: '', constraint: 'memcg' })).toHaveLength(1);
   });
 
+  it('logs each kill as one warn line with its labels, fields, time and what it knew of the victim', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'oom-exp-'));
+    const file = join(tmp, 'kern.log');
+    writeFileSync(file, '');
+    const lines: string[] = [];
+    const config = parseConfig([`--path.procfs=${PROCFS}`, `--path.cgroupfs=${CGROUPFS}`, '--kernel-log.source=file', `--kernel-log.file=${file}`, '--log.format=json']);
+    exporter = await buildExporter(config, { ...quietIo, logLine: (l: string) => void lines.push(l) });
+    appendFileSync(
+      file,
+      'Nov 30 12:00:01 host kernel: [  101.000000] Memory cgroup out of memory: Killed process 100 (python3) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:40kB oom_score_adj:0\n',
+    );
+    expect((await exporter.app.inject({ url: '/metrics' })).statusCode).toBe(200);
+    const kills = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['msg'] === 'oom kill');
+    expect(kills).toHaveLength(1);
+    expect(kills[0]).toMatchObject({
+      level: 'warn',
+      killer: 'kernel',
+      comm: 'python3',
+      pid: 100,
+      constraint: 'memcg',
+      // No header: the cgroup is the one the exporter saw PID 100 in.
+      cgroup: '/system.slice/app.service',
+      cgroup_source: 'proc',
+      anon_rss_bytes: 900 * 1024,
+      uptime_seconds: 101,
+    });
+    expect(kills[0]!['time']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(typeof kills[0]!['last_rss_bytes']).toBe('number');
+    await exporter.close();
+    exporter = undefined;
+  });
+
   it('refuses a --path.procfs that is not a procfs before starting anything', async () => {
     tmp = mkdtempSync(join(tmpdir(), 'oom-exp-'));
     const config = parseConfig([`--path.procfs=${tmp}`, '--kernel-log.source=none']);

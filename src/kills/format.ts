@@ -1,5 +1,7 @@
 import { constraintLabel } from '../kernellog/parse.js';
 import type { OomKill, OomKillJson } from '../kernellog/types.js';
+import type { LogFields } from '../log.js';
+import { cgroupOf } from './store.js';
 
 /** One kill as one JSON line: exactly OomKillJson's keys, in OomKill's order, null where the log did not say. */
 export function formatKillJson(kill: OomKill): string {
@@ -24,6 +26,40 @@ export function formatKillJson(kill: OomKill): string {
     time: kill.time,
     uptimeSeconds: kill.uptimeSeconds,
   } satisfies Record<keyof OomKillJson, unknown>);
+}
+
+/**
+ * One kill as the fields of one log line (logfmt or JSON, per --log.format), so journald, Loki and other
+ * log pipelines can search and alert on kills: the labels of oom_kill_events_total (the cgroup with where
+ * it came from), every field the log gave, the wall-clock time of the kill, and what the exporter last
+ * knew of the victim. Names are as the kernel printed them; the logger quotes and escapes.
+ */
+export function killLogFields(kill: OomKill, timestampSeconds: number): LogFields {
+  const cgroup = cgroupOf(kill);
+  const v = kill.victim;
+  return {
+    killer: kill.killer,
+    comm: kill.comm,
+    pid: kill.pid,
+    uid: kill.uid,
+    constraint: constraintLabel(kill),
+    cgroup: cgroup?.cgroup ?? null,
+    cgroup_source: cgroup?.source ?? null,
+    oom_memcg: kill.oomMemcg,
+    invoker: kill.invoker,
+    time: new Date(timestampSeconds * 1000).toISOString(),
+    uptime_seconds: kill.uptimeSeconds,
+    total_vm_bytes: kill.totalVmBytes,
+    anon_rss_bytes: kill.anonRssBytes,
+    file_rss_bytes: kill.fileRssBytes,
+    shmem_rss_bytes: kill.shmemRssBytes,
+    pgtables_bytes: kill.pgtablesBytes,
+    oom_score_adj: kill.oomScoreAdj,
+    last_rss_bytes: v?.rssBytes ?? null,
+    last_swap_bytes: v?.swapBytes ?? null,
+    last_oom_score: v?.oomScore ?? null,
+    last_seen: v ? new Date(v.seenAtSeconds * 1000).toISOString() : null,
+  };
 }
 
 /**
