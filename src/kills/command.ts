@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { FlagError } from '../flags.js';
 import { streamKills, type KillSink } from '../kernellog/backlog.js';
@@ -5,7 +6,7 @@ import { chooseSource } from '../kernellog/sources/auto.js';
 import { fileBacklog } from '../kernellog/sources/file.js';
 import { SOURCES, sourceNamed, type AnySourceDefinition } from '../kernellog/sources/index.js';
 import type { Backlog, SourceSettings } from '../kernellog/sources/source.js';
-import { createKillsTable, formatKillJson, TABLE_WINDOW } from './format.js';
+import { createKillsTable, formatKillJson, TABLE_WINDOW, type BootClock } from './format.js';
 import { streamOutput } from './output.js';
 
 export interface KillsOptions {
@@ -24,6 +25,10 @@ short-full, short-monotonic, short-unix, -o json), and text pasted with quotes, 
 
   --file PATH   read this file instead of the live log (- for standard input)
   --json        one JSON object per kill per line, in log order
+
+The table shows an uptime stamp (/dev/kmsg, plain dmesg) as this boot's wall-clock time, as dmesg -T
+does (early by any time spent suspended), when it can be this boot's; --json keeps time and uptime as
+the log gave them.
 
 Kills are printed as they are found: any size of log is read in the same memory. The table's columns
 are sized on its first ${TABLE_WINDOW.toLocaleString('en')} rows. A gzip file (kern.log.2.gz) is read as such.
@@ -50,6 +55,19 @@ export function parseKillsArgs(argv: readonly string[]): KillsOptions {
 export interface KillsSources {
   sources?: readonly AnySourceDefinition[];
   settings?: SourceSettings;
+  /** This boot's clock (default: read from /proc); null: show uptime stamps as they are. */
+  clock?: BootClock | null;
+}
+
+/** This boot's clock from /proc, or null when it cannot be read. */
+function readBootClock(): BootClock | null {
+  try {
+    const btime = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1];
+    const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return btime !== undefined && Number.isFinite(uptime) ? { bootTimeSeconds: Number(btime), uptimeSeconds: uptime } : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -93,7 +111,8 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
     throw e;
   }
 
-  const table = opts.json ? null : createKillsTable();
+  // --json keeps the records' own time and uptime; the table puts this boot's wall clock on uptime stamps.
+  const table = opts.json ? null : createKillsTable(TABLE_WINDOW, live.clock === undefined ? readBootClock() : live.clock);
   // While the table holds rows to size its columns: chunks read since the last look, to tell a log that
   // is still pouring in from one that paused (a pipe left open).
   let quiet: NodeJS.Timeout | null = null;

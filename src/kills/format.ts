@@ -73,10 +73,31 @@ export function escapeForTerminal(s: string): string {
 
 const COLUMNS = ['TIME', 'PID', 'COMM', 'KILLER', 'CONSTRAINT', 'MEMCG', 'ANON-RSS', 'INVOKER'] as const;
 
-function whenOf(kill: OomKill): string {
+/**
+ * This boot's clock, to put a wall-clock time on records that have only the kernel's uptime stamp
+ * (/dev/kmsg, plain dmesg), as `dmesg -T` does: boot time plus uptime, early by any time spent suspended.
+ */
+export interface BootClock {
+  /** /proc/stat btime, seconds since the epoch. */
+  bootTimeSeconds: number;
+  /** /proc/uptime now: a stamp beyond it cannot be this boot's, and keeps its uptime form. */
+  uptimeSeconds: number;
+}
+
+/** A local wall-clock time with its offset, to the second: 2026-11-30T15:00:01+01:00. */
+export function localIsoTime(epochSeconds: number): string {
+  const d = new Date(Math.round(epochSeconds * 1000));
+  const off = -d.getTimezoneOffset();
+  const two = (n: number): string => String(Math.trunc(Math.abs(n))).padStart(2, '0');
+  const zone = `${off < 0 ? '-' : '+'}${two(off / 60)}:${two(off % 60)}`;
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}${zone}`;
+}
+
+function whenOf(kill: OomKill, clock: BootClock | null): string {
   if (kill.time !== null) return kill.time;
-  if (kill.uptimeSeconds !== null) return `+${kill.uptimeSeconds.toFixed(6)}s`;
-  return '-';
+  if (kill.uptimeSeconds === null) return '-';
+  if (clock !== null && kill.uptimeSeconds <= clock.uptimeSeconds) return localIsoTime(clock.bootTimeSeconds + kill.uptimeSeconds);
+  return `+${kill.uptimeSeconds.toFixed(6)}s`;
 }
 
 function mib(bytes: number | null): string {
@@ -106,10 +127,10 @@ function width(s: string): number {
 }
 
 /** The cells of one kill's row; names escaped, unknowns "-". */
-function cellsOf(k: OomKill): string[] {
+function cellsOf(k: OomKill, clock: BootClock | null): string[] {
   const label = constraintLabel(k);
   return [
-    whenOf(k),
+    whenOf(k, clock),
     k.pid === null ? '-' : String(k.pid),
     k.comm === null ? '-' : escapeForTerminal(k.comm),
     k.killer,
@@ -139,7 +160,8 @@ export const TABLE_WINDOW = 1000;
 
 /**
  * The table for people, printed as the kills come: one row per kill, in log order, under a header; time is
- * the wall clock when the log has it, else "+uptime s"; unknown values are "-". The columns are sized on
+ * the wall clock when the log has it, else boot time plus the uptime stamp when `clock` is given and the
+ * stamp can be this boot's (as dmesg -T), else "+uptime s"; unknown values are "-". The columns are sized on
  * the first rows (up to `window` of them, or fewer if the caller flushes earlier: input that pauses), which
  * are held until then; later rows are printed at once in those widths, so memory does not grow with the
  * log. A later cell wider than its column pushes the rest of its own row right, and only that row.
@@ -154,13 +176,13 @@ export interface KillsTable {
   flush(): string;
 }
 
-export function createKillsTable(window: number = TABLE_WINDOW): KillsTable {
+export function createKillsTable(window: number = TABLE_WINDOW, clock: BootClock | null = null): KillsTable {
   // Rows held until the widths are known; after that nothing is held.
   let held: string[][] = [];
   let widths: number[] | null = null;
   const table: KillsTable = {
     row(kill) {
-      const cells = cellsOf(kill);
+      const cells = cellsOf(kill, clock);
       if (widths !== null) return line(cells, widths);
       held.push(cells);
       return held.length >= window ? table.flush() : '';

@@ -13,6 +13,7 @@ import { kmsgBacklog } from '../../src/kernellog/sources/kmsg.js';
 import type { SourceSettings } from '../../src/kernellog/sources/source.js';
 import type { LogRecord } from '../../src/kernellog/types.js';
 import { runKills, type KillsSources } from '../../src/kills/command.js';
+import { localIsoTime } from '../../src/kills/format.js';
 import { realOomKillWithReport } from '../helpers/oom.js';
 import { victim, killLog } from '../helpers/kill-log.js';
 import { requireRoot } from '../helpers/root.js';
@@ -73,10 +74,11 @@ function collector(): { stream: Writable; text: () => string } {
   return { stream, text: () => chunks.join('') };
 }
 
+/** `kills` as the CLI runs it; the table shows uptime stamps as they are unless a test gives a boot clock. */
 async function kills(argv: string[], live: KillsSources = {}) {
   const stdout = collector();
   let err = '';
-  const code = await runKills(argv, stdout.stream, (s) => (err += s), live);
+  const code = await runKills(argv, stdout.stream, (s) => (err += s), { clock: null, ...live });
   const out = stdout.text();
   return {
     code,
@@ -499,5 +501,17 @@ describe('kills on a log of any size: printed as found, read as fast as the outp
     expect(r.code).toBe(1);
     expect(r.json().map((k) => k['pid'])).toEqual([1055041]);
     expect(r.err).toMatch(/exited with 1: Journal file corrupted\n$/);
+  });
+});
+
+describe('kills: wall-clock times for uptime stamps', () => {
+  it('puts boot time plus the stamp on a /dev/kmsg record in the table, and keeps the uptime in --json', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/kernellog/kmsg-memcg-v1-6.18.txt', import.meta.url));
+    const json = (await kills(['--file', fixture, '--json'])).json();
+    const uptime = json[0]!['uptimeSeconds'] as number;
+    expect(json[0]!['time']).toBeNull();
+    const clock = { bootTimeSeconds: 1_796_000_000, uptimeSeconds: uptime + 60 };
+    const table = await kills(['--file', fixture], { clock });
+    expect(table.out.split('\n')[1]).toMatch(new RegExp(`^${localIsoTime(clock.bootTimeSeconds + uptime).replace('+', '\\+')} `));
   });
 });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { killsIn } from '../../src/kernellog/backlog.js';
 import { fileBacklog } from '../../src/kernellog/sources/file.js';
 import type { OomKill } from '../../src/kernellog/types.js';
-import { createKillsTable, escapeForTerminal, formatKillJson, TABLE_WINDOW } from '../../src/kills/format.js';
+import { createKillsTable, escapeForTerminal, formatKillJson, localIsoTime, TABLE_WINDOW } from '../../src/kills/format.js';
 import { oomKill } from '../helpers/kill.js';
 
 const KEYS = [
@@ -150,5 +150,34 @@ describe('createKillsTable: rows printed as they come', () => {
     const later = table.row(kill(22, '/a'));
     expect(later.indexOf('c22')).toBe(early.split('\n')[1]!.indexOf('c1'));
     expect(table.flush()).toBe('');
+  });
+});
+
+describe('the table puts this boot wall clock on uptime stamps, as dmesg -T', () => {
+  const clock = { bootTimeSeconds: 1_796_000_000, uptimeSeconds: 5_000 };
+  const firstCell = (k: OomKill, c: typeof clock | null): string => {
+    const table = createKillsTable(1, c);
+    return (table.row(k) + table.flush()).split('\n')[1]!.split('  ')[0]!;
+  };
+
+  it('boot time plus the stamp, local with its offset', () => {
+    const k = { ...realKill(), time: null, uptimeSeconds: 1234.5 };
+    expect(firstCell(k, clock)).toBe(localIsoTime(1_796_001_234.5));
+    expect(localIsoTime(1_796_001_234.5)).toMatch(/^2026-11-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+  });
+
+  it('a stamp later than this boot has lasted is not this boot: shown as uptime', () => {
+    const k = { ...realKill(), time: null, uptimeSeconds: 9_999.25 };
+    expect(firstCell(k, clock)).toBe('+9999.250000s');
+  });
+
+  it("the log's own time wins, and without a clock an uptime stays one", () => {
+    expect(firstCell({ ...realKill(), time: '2026-11-30T10:00:00+01:00', uptimeSeconds: 12 }, clock)).toBe('2026-11-30T10:00:00+01:00');
+    expect(firstCell({ ...realKill(), time: null, uptimeSeconds: 12 }, null)).toBe('+12.000000s');
+  });
+
+  it('--json keeps the record as it was: time null, the uptime', () => {
+    const json = JSON.parse(formatKillJson({ ...realKill(), time: null, uptimeSeconds: 12 })) as Record<string, unknown>;
+    expect([json['time'], json['uptimeSeconds']]).toEqual([null, 12]);
   });
 });
