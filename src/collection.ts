@@ -7,7 +7,7 @@ import { selectProcesses, type SelectionOptions } from './collectors/selection.j
 import { ByteWriter } from './exposition/bytes.js';
 import { gauge, MetricWriter } from './exposition/metrics.js';
 import type { Logger } from './log.js';
-import { timeSlices, type ProcessScanner } from './procfs/processes.js';
+import { timeSlices, type ProcessScan, type ProcessScanner } from './procfs/processes.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -44,9 +44,47 @@ export interface Collection {
   beforeScrape(hook: () => void): void;
   /** Runs once a collection's body is complete: what it shows has been collected (the follower's commit point). */
   afterScrape(hook: () => void): void;
+  /** Each collector's last result: how the last collection went, and when it last succeeded. */
+  results(): readonly CollectorResult[];
+  /**
+   * The processes of a collection at most `maxAgeMs` old: the last one's when young enough, else those of
+   * the next collection (joining one in flight), so a reader never makes a pass over /proc of its own.
+   * A collection copies its processes only while someone asked within the last minute.
+   */
+  processSnapshot(maxAgeMs: number): Promise<ProcessSnapshot>;
   /** Waits for a collection in flight; scrape() fails from now on. */
   close(): Promise<void>;
 }
+
+export interface CollectorResult {
+  name: string;
+  /** Whether it succeeded in the last collection. */
+  ok: boolean;
+  seconds: number;
+  /** When it last succeeded (seconds since the epoch); null when never. */
+  lastSuccessSeconds: number | null;
+}
+
+/** One process of a snapshot: the few fields a reader needs, copied (the scanner reuses its objects). */
+export interface SnapshotProcess {
+  pid: number;
+  comm: string;
+  cgroup: string;
+  rssBytes: number | null;
+  swapBytes: number | null;
+  oomScore: number | null;
+  oomScoreAdj: number | null;
+}
+
+/** Every process one collection's pass over /proc saw, before the --process.* selection. */
+export interface ProcessSnapshot {
+  /** When the collection that took it ended (Date.now()). */
+  takenAtMs: number;
+  processes: readonly SnapshotProcess[];
+}
+
+/** How long after a request for it collections keep copying their processes. */
+const SNAPSHOT_WANTED_MS = 60_000;
 
 export interface CollectionOptions {
   collectors: readonly NamedCollector[];
@@ -102,6 +140,9 @@ export function createCollection(opts: CollectionOptions): Collection {
   const POOL_MAX = 1;
 
   let lastBodyBytes = 0;
+  const lastResults = new Map<string, CollectorResult>();
+  let snapshot: ProcessSnapshot | undefined;
+  let snapshotWantedUntilMs = 0;
 
   function hold(shared: Shared): () => void {
     shared.holders++;
@@ -151,11 +192,13 @@ export function createCollection(opts: CollectionOptions): Collection {
     out.reset();
     const writer = new MetricWriter(out);
     const pause = timeSlices(sliceMs);
+    let scanned: Promise<ProcessScan> | undefined;
+    const scan = (): Promise<ProcessScan> => (scanned ??= scanner.scan(pause));
     let selected: Promise<ProcessSelection> | undefined;
     const scrape: Scrape = {
       pause,
       processes() {
-        selected ??= scanner.scan(pause).then((scan) => ({ visible: scan.visible, exported: selectProcesses(scan.processes, selection) }));
+        selected ??= scan().then((s) => ({ visible: s.visible, exported: selectProcesses(s.processes, selection) }));
         return selected;
       },
     };
@@ -173,7 +216,9 @@ export function createCollection(opts: CollectionOptions): Collection {
         ok = false;
         log.error('collector failed', { collector: name, err: (err as Error).message });
       }
-      results.push({ name, seconds: Number(process.hrtime.bigint() - start) / 1e9, ok });
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      results.push({ name, seconds, ok });
+      lastResults.set(name, { name, ok, seconds, lastSuccessSeconds: ok ? Date.now() / 1000 : (lastResults.get(name)?.lastSuccessSeconds ?? null) });
       if (pause.due()) await pause.wait();
     }
 
@@ -184,6 +229,14 @@ export function createCollection(opts: CollectionOptions): Collection {
     writer.family(BUILD_INFO);
     writer.sample(BUILD_INFO, buildInfo, 1);
     if (runtime !== null) out.string(await runtime.metrics());
+    // Checked last, with no wait after it unless wanted: a reader that joined this collection asked before.
+    if (Date.now() < snapshotWantedUntilMs) {
+      try {
+        snapshot = copyProcesses(await scan());
+      } catch (err) {
+        log.error('reading the processes for the API failed', { err: (err as Error).message });
+      }
+    }
     runHooks(after, 'after-scrape');
     lastBodyBytes = out.length;
     return { out, body: out.view(), holders: 0, gzipped: undefined };
@@ -210,7 +263,8 @@ export function createCollection(opts: CollectionOptions): Collection {
 
   let inFlight: Promise<Shared> | undefined;
   let closed = false;
-  return {
+  const fresh = (maxAgeMs: number): ProcessSnapshot | undefined => (snapshot !== undefined && Date.now() - snapshot.takenAtMs <= maxAgeMs ? snapshot : undefined);
+  const collection: Collection = {
     async scrape() {
       if (closed) throw new Error('the collection is closed');
       inFlight ??= collectOnce().finally(() => {
@@ -224,9 +278,38 @@ export function createCollection(opts: CollectionOptions): Collection {
     },
     beforeScrape: (hook) => void before.push(hook),
     afterScrape: (hook) => void after.push(hook),
+    results: () => [...lastResults.values()],
+    async processSnapshot(maxAgeMs) {
+      snapshotWantedUntilMs = Date.now() + SNAPSHOT_WANTED_MS;
+      const before = snapshot;
+      if (fresh(maxAgeMs) !== undefined) return snapshot!;
+      (await collection.scrape()).release();
+      // A collection that had passed its snapshot step when this was asked took none: one more.
+      if (snapshot === before) (await collection.scrape()).release();
+      if (snapshot === undefined) throw new Error('no pass over /proc succeeded');
+      return snapshot;
+    },
     async close() {
       closed = true;
       await inFlight?.catch(() => undefined);
     },
   };
+  return collection;
+}
+
+function copyProcesses(scan: ProcessScan): ProcessSnapshot {
+  const processes: SnapshotProcess[] = new Array<SnapshotProcess>(scan.processes.length);
+  for (let i = 0; i < scan.processes.length; i++) {
+    const p = scan.processes[i]!;
+    processes[i] = {
+      pid: p.pid,
+      comm: p.comm,
+      cgroup: p.cgroup,
+      rssBytes: p.rssBytes ?? null,
+      swapBytes: p.swapBytes ?? null,
+      oomScore: p.oomScore ?? null,
+      oomScoreAdj: p.oomScoreAdj ?? null,
+    };
+  }
+  return { takenAtMs: Date.now(), processes };
 }

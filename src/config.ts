@@ -30,6 +30,8 @@ export interface Config {
   kernelLogSource: KernelLogSourceName;
   kernelLogFile: string | undefined;
   kernelLogStateFile: string | undefined;
+  /** --kills.keep: kills the JSON API keeps. */
+  killsKeep: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   once: boolean;
@@ -69,6 +71,7 @@ const GENERAL_FLAGS: readonly FlagSpec[] = [
   { name: 'kernel-log.source', kind: 'string', arg: KERNEL_LOG_SOURCES.join('|'), default: 'auto', help: 'Where to follow OOM kills from.' },
   { name: 'kernel-log.file', kind: 'string', arg: 'PATH', help: 'Syslog file to follow (with --kernel-log.source=file; auto tries kern.log, messages, syslog).' },
   { name: 'kernel-log.state-file', kind: 'string', arg: 'PATH', help: 'Save the log position here, so a restart counts the kills it missed exactly once.' },
+  { name: 'kills.keep', kind: 'string', arg: 'N', default: '100', help: 'Kills kept in memory for the JSON API (/api/v1/kills), newest first.' },
   { name: 'log.level', kind: 'string', arg: LOG_LEVELS.join('|'), default: 'info', help: 'Only log messages with the given severity or above.' },
   { name: 'log.format', kind: 'string', arg: LOG_FORMATS.join('|'), default: 'logfmt', help: 'Output format of log messages.' },
   { name: 'once', kind: 'bool', help: 'Print one scrape to stdout and exit.' },
@@ -181,6 +184,8 @@ export function parseConfig(argv: readonly string[]): Config {
   };
   const maxRequests = count('web.max-requests');
   const maxConnections = count('web.max-connections');
+  const keepText = get('kills.keep') ?? '';
+  if (!/^\d{1,6}$/.test(keepText) || Number(keepText) < 1) throw new FlagError(`invalid --kills.keep "${keepText}": want a whole number from 1 to 999999`);
 
   for (const p of ['path.procfs', 'path.sysfs', 'path.cgroupfs', 'kernel-log.file', 'kernel-log.state-file']) {
     if (values.get(p) === '') throw new FlagError(`--${p} must not be empty`);
@@ -202,6 +207,7 @@ export function parseConfig(argv: readonly string[]): Config {
     kernelLogSource: source,
     kernelLogFile,
     kernelLogStateFile: values.get('kernel-log.state-file'),
+    killsKeep: Number(keepText),
     logLevel,
     logFormat,
     once: bools.has('once'),

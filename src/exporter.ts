@@ -120,6 +120,7 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
         stateFile: config.kernelLogStateFile,
         procfs: config.procfs,
         log,
+        recentLimit: config.killsKeep,
         // The first listener: the victim is set on the kill before anyone else (or the recent list) reads it.
         onKill: (kill, ts) => {
           kills.record(attributeKill(kill, lastKnown), ts);
@@ -197,6 +198,7 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
       security,
       maxRequests: config.maxRequests,
       connections: { maxConnections: config.maxConnections },
+      api: { kernelLog: follower, containers, cgroupPaths: { procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs } },
     });
     closers.push({ name: 'web', close: () => app.close() });
     return { log, collection, app, close: closeAll };

@@ -31,6 +31,8 @@ export interface KernelLogOptions extends SourceSettings {
   saveIntervalMs?: number;
   /** The registered sources (sources/index.ts); tests replace them. */
   sources?: readonly AnySourceDefinition[];
+  /** How many kills recent() keeps (--kills.keep; default RECENT_LIMIT). */
+  recentLimit?: number;
 }
 
 /**
@@ -38,7 +40,16 @@ export interface KernelLogOptions extends SourceSettings {
  * the kernel's own uptime stamp (as dmesg -T does, early by any time spent suspended), else the record's
  * wall-clock time, else now.
  */
-export type KillListener = (kill: OomKill, timestampSeconds: number) => void;
+export type KillListener = (kill: OomKill, timestampSeconds: number, id: number) => void;
+
+/** A kill of the recent list, with what only the follower knows of it. */
+export interface RecentKill {
+  /** 1, 2, 3, … in the order read: unique for the process lifetime (an API's id for it). */
+  id: number;
+  kill: OomKill;
+  /** As given to the listeners (see KillListener). */
+  timestampSeconds: number;
+}
 
 export interface KernelLog {
   /** The source followed; 'none' when there is none. */
@@ -72,8 +83,10 @@ export interface KernelLog {
    * no scrape has shown yet.
    */
   commit(at?: Checkpoint): void;
-  /** The last RECENT_LIMIT kills, oldest first. */
+  /** The last `recentLimit` kills, oldest first. */
   recent(): readonly OomKill[];
+  /** The same kills with their ids and timestamps, oldest first. */
+  recentKills(): readonly RecentKill[];
   /** Listens for kills; returns the function that stops listening. */
   onKill(listener: KillListener): () => void;
   /** Stops reading and saves the committed position. */
@@ -153,7 +166,9 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   }
 
   const parser = createOomParser();
-  const recent: OomKill[] = [];
+  const recentLimit = opts.recentLimit ?? RECENT_LIMIT;
+  const recent: RecentKill[] = [];
+  let lastId = 0;
   const listeners = new Set<KillListener>();
   if (opts.onKill) listeners.add(opts.onKill);
   let records = 0;
@@ -257,12 +272,13 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
         return;
       }
       if (kill === null || replay) return;
-      recent.push(kill);
-      if (recent.length > RECENT_LIMIT) recent.shift();
       const ts = timestampOf(kill);
+      const id = ++lastId;
+      recent.push({ id, kill, timestampSeconds: ts });
+      if (recent.length > recentLimit) recent.shift();
       for (const l of listeners) {
         try {
-          l(kill, ts);
+          l(kill, ts, id);
         } catch (e) {
           log?.error('kill listener failed', { err: (e as Error).message });
         }
@@ -333,7 +349,8 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
       committed = pos;
       save(true);
     },
-    recent: () => recent,
+    recent: () => recent.map((r) => r.kill),
+    recentKills: () => recent,
     onKill(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Collection } from '../collection.js';
 import type { Logger } from '../log.js';
+import { apiRoutes, type ApiRouteOptions } from './api.js';
 import { closePromptly, DEFAULT_CONNECTION_LIMITS, frameworkError, harden, type ConnectionLimits } from './hardening.js';
 import { healthRoute } from './health.js';
 import { landingRoute } from './landing.js';
@@ -19,6 +20,8 @@ export interface AppOptions {
   maxRequests: number;
   /** --web.max-connections, and the header timeout (tests shorten it). */
   connections: Partial<ConnectionLimits> & Pick<ConnectionLimits, 'maxConnections'>;
+  /** The JSON API's sources (README, "JSON API"); without, no /api routes. */
+  api?: Omit<ApiRouteOptions, 'collection' | 'version'>;
 }
 
 /**
@@ -64,5 +67,6 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   void app.register(metricsRoute, { collection: opts.collection, path: opts.telemetryPath, log: opts.log, maxRequests: opts.maxRequests });
   void app.register(landingRoute, { telemetryPath: opts.telemetryPath, version: opts.version });
   void app.register(healthRoute);
+  if (opts.api !== undefined) void app.register(apiRoutes, { ...opts.api, collection: opts.collection, version: opts.version });
   return app;
 }

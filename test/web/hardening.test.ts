@@ -21,6 +21,8 @@ function heldCollection() {
     },
     beforeScrape: () => {},
     afterScrape: () => {},
+    results: () => [],
+    processSnapshot: () => Promise.reject(new Error('no processes in this test')),
     close: async () => {},
   };
   return {
