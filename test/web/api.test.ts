@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 import bcrypt from 'bcryptjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
+import type { Collection } from '../../src/collection.js';
 import { buildExporter, type Exporter } from '../../src/exporter.js';
+import { createLogger } from '../../src/log.js';
+import { buildApp } from '../../src/web/app.js';
 import { listen } from '../../src/web/listen.js';
 
 const PROCFS = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
@@ -283,5 +286,47 @@ describe('the web config', () => {
       expect([url, (await exporter.app.inject({ url })).statusCode]).toEqual([url, 401]);
     }
     expect((await exporter.app.inject({ url: '/api/v1/status', headers: { authorization: auth } })).statusCode).toBe(200);
+  });
+});
+
+describe('event streams', () => {
+  it('are bounded (503 beyond the limit) and a client that leaves frees its place', async () => {
+    const collection: Collection = {
+      scrape: () => Promise.reject(new Error('no collection in this test')),
+      beforeScrape: () => {},
+      afterScrape: () => {},
+      results: () => [],
+      processSnapshot: () => Promise.reject(new Error('no processes in this test')),
+      close: async () => {},
+    };
+    const app = buildApp({
+      collection,
+      telemetryPath: '/metrics',
+      version: '0.0.0-test',
+      log: createLogger('error', 'logfmt', () => {}),
+      maxRequests: 0,
+      connections: { maxConnections: 0 },
+      api: { kernelLog: null, containers: null, cgroupPaths: { procfs: PROCFS, sysfs: '/sys', cgroupfs: CGROUPFS }, maxSubscribers: 1 },
+    });
+    try {
+      const address = await listen(app, { host: '127.0.0.1', port: 0 });
+      const first = new AbortController();
+      const open = await fetch(`http://${address}/api/v1/events`, { signal: first.signal });
+      expect(open.status).toBe(200);
+      const refused = await fetch(`http://${address}/api/v1/events`);
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ status: 'error' });
+      first.abort();
+      // The server hears of the close a moment later.
+      let again = await fetch(`http://${address}/api/v1/events`);
+      for (let i = 0; i < 50 && again.status === 503; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        again = await fetch(`http://${address}/api/v1/events`);
+      }
+      expect(again.status).toBe(200);
+      await again.body?.cancel();
+    } finally {
+      await app.close();
+    }
   });
 });
