@@ -54,8 +54,8 @@ const GENERAL_FLAGS: readonly FlagSpec[] = [
     name: 'web.max-requests',
     kind: 'string',
     arg: 'N',
-    default: '40',
-    help: 'Scrapes answered at once; more get 503 at once (0: no limit). As node_exporter.',
+    default: '100',
+    help: "Scrapes answered at once; more get 503 at once (0: no limit). node_exporter's, with a higher default: scrapes share one collection.",
   },
   {
     name: 'web.max-connections',

@@ -295,7 +295,7 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
       log?.warn('kernel log source', { source: selection.source, err: err.message });
     },
     recovered(message) {
-      log?.info('kernel log source', { source: selection.source, msg: message });
+      log?.info('kernel log source', { source: selection.source, detail: message });
     },
   };
 

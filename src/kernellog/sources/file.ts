@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import type { Readable } from 'node:stream';
@@ -11,6 +12,12 @@ export interface FilePosition {
   path: string;
   inode: string;
   offset: number;
+  /**
+   * SHA-256 (hex) of the `markLength` bytes before `offset`: a file truncated and refilled while the
+   * exporter was down is told from the one it left, and logrotate's copy of it found by the same bytes.
+   */
+  mark?: string;
+  markLength?: number;
 }
 
 /** The syslog files `auto` tries, after --kernel-log.file. */
@@ -18,9 +25,11 @@ export const SYSLOG_FILES: readonly string[] = ['/var/log/kern.log', '/var/log/m
 
 export interface FileSourceOptions {
   path: string;
-  /** Resume at this inode and byte offset. Undefined: start at the end of the file. */
-  from?: { inode: string; offset: number } | undefined;
+  /** Resume at this inode and byte offset (checked against its mark when saved with one). Undefined: start at the end of the file. */
+  from?: { inode: string; offset: number; mark?: string | undefined; markLength?: number | undefined } | undefined;
 }
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /** One open file being read: `offset` is where the next read starts, `tail` the bytes of an unfinished line. */
 interface OpenFile {
@@ -218,33 +227,12 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
    */
   function readCopy(f: OpenFile): void {
     if (f.mark.length === 0) return;
-    const dir = nodePath.dirname(path);
-    const base = nodePath.basename(path);
-    let names: string[];
-    try {
-      names = fs.readdirSync(dir);
-    } catch {
-      return;
-    }
-    let best: { name: string; mtimeMs: number } | null = null;
-    for (const name of names) {
-      if (name === base || !(name.startsWith(`${base}.`) || name.startsWith(`${base}-`)) || /\.(gz|xz|bz2|zst|lz4|Z)$/.test(name)) continue;
-      const candidate = nodePath.join(dir, name);
-      try {
-        const st = fs.statSync(candidate, { bigint: true });
-        if (!st.isFile() || String(st.ino) === f.inode || Number(st.size) < f.offset) continue;
-        if (!holdsAt(candidate, 0, f.head) || !holdsAt(candidate, f.offset - f.mark.length, f.mark)) continue;
-        const mtimeMs = Number(st.mtimeMs);
-        if (best === null || mtimeMs > best.mtimeMs) best = { name: candidate, mtimeMs };
-      } catch {
-        // Vanished or unreadable: not the copy we can use.
-      }
-    }
+    const best = findCopy(f.inode, f.offset, (candidate) => holdsAt(candidate, 0, f.head) && holdsAt(candidate, f.offset - f.mark.length, f.mark));
     if (best === null) {
       sink?.error(new Error(`${path} was truncated in place and no copy holding our last read was found next to it: lines written since the last read may be lost`));
       return;
     }
-    const copy = open(best.name, f.offset);
+    const copy = open(best, f.offset);
     if (copy === null) return;
     copy.tail = f.tail;
     copy.skipFirst = f.skipFirst;
@@ -252,6 +240,46 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
     f.tail = copy.tail;
     f.skipFirst = copy.skipFirst;
     close(copy, false);
+  }
+
+  /**
+   * The copy logrotate made of the followed file (a sibling named `<file>.1`, `<file>-20261130`, ...,
+   * not compressed, another inode, at least `offset` long) that `holds` says is it; the newest if several.
+   */
+  function findCopy(inode: string, offset: number, holds: (candidate: string) => boolean): string | null {
+    const dir = nodePath.dirname(path);
+    const base = nodePath.basename(path);
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return null;
+    }
+    let best: { name: string; mtimeMs: number } | null = null;
+    for (const name of names) {
+      if (name === base || !(name.startsWith(`${base}.`) || name.startsWith(`${base}-`)) || /\.(gz|xz|bz2|zst|lz4|Z)$/.test(name)) continue;
+      const candidate = nodePath.join(dir, name);
+      try {
+        const st = fs.statSync(candidate, { bigint: true });
+        if (!st.isFile() || String(st.ino) === inode || Number(st.size) < offset || !holds(candidate)) continue;
+        const mtimeMs = Number(st.mtimeMs);
+        if (best === null || mtimeMs > best.mtimeMs) best = { name: candidate, mtimeMs };
+      } catch {
+        // Vanished or unreadable: not the copy we can use.
+      }
+    }
+    return best?.name ?? null;
+  }
+
+  /** Whether the file at `p` hashes to `mark` over the `length` bytes before `offset`. */
+  function marksAt(p: string, offset: number, length: number, mark: string): boolean {
+    const fd = fs.openSync(p, 'r');
+    try {
+      const got = Buffer.alloc(length);
+      return fs.readSync(fd, got, 0, length, offset - length) === length && sha256(got) === mark;
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Whether the file at `p` holds `bytes` at `offset`. */
@@ -313,14 +341,24 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
     }
   }
 
-  function startAt(from: { inode: string; offset: number } | undefined): void {
+  function startAt(from: FileSourceOptions['from']): void {
     if (from === undefined) {
       cur = open(path, 'end');
       return;
     }
     const inode = statInode(path);
     if (inode === from.inode) {
-      cur = open(path, from.offset);
+      const { mark, markLength } = from;
+      if (mark === undefined || markLength === undefined || markLength === 0 || markStillThere(mark, markLength, from.offset)) {
+        cur = open(path, from.offset);
+        return;
+      }
+      // Truncated in place while we were down (copytruncate): what came after our position is in the
+      // copy, if logrotate's copy is still beside it uncompressed; then the file itself from its start.
+      const copy = findCopy(from.inode, from.offset, (candidate) => marksAt(candidate, from.offset, markLength, mark));
+      if (copy !== null) old = open(copy, from.offset);
+      else report(`${path} was truncated while the exporter was down and no copy holding the saved position was found next to it: lines written after it may be lost`);
+      cur = open(path, 0);
       return;
     }
     // Rotated while we were down. logrotate's first generation keeps the inode: finish it there.
@@ -333,10 +371,23 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
     if (inode !== null) cur = open(path, 0);
   }
 
+  /** Whether the followed file still holds, before `offset`, the bytes the saved mark was taken of. */
+  function markStillThere(mark: string, length: number, offset: number): boolean {
+    try {
+      return marksAt(path, offset, length, mark);
+    } catch {
+      return false;
+    }
+  }
+
   let finalPosition: FilePosition | null = null;
   function currentPosition(): FilePosition | null {
     if (cur === null) return finalPosition;
-    return { source: 'file', path, inode: cur.inode, offset: cur.offset - cur.tail.length };
+    const offset = cur.offset - cur.tail.length;
+    // The mark ends where the position does: the bytes read past it (an unfinished line) are not in it.
+    const markBytes = cur.tail.length < cur.mark.length ? cur.mark.subarray(0, cur.mark.length - cur.tail.length) : Buffer.alloc(0);
+    const fingerprint = markBytes.length > 0 ? { mark: sha256(markBytes), markLength: markBytes.length } : {};
+    return { source: 'file', path, inode: cur.inode, offset, ...fingerprint };
   }
 
   return {
@@ -436,7 +487,10 @@ export const fileSource: SourceDefinition<FilePosition> = {
   },
   live(settings, resume) {
     if (settings.file === undefined) return null;
-    return createFileSource({ path: settings.file, from: resume === undefined ? undefined : { inode: resume.inode, offset: resume.offset } });
+    return createFileSource({
+      path: settings.file,
+      from: resume === undefined ? undefined : { inode: resume.inode, offset: resume.offset, mark: resume.mark, markLength: resume.markLength },
+    });
   },
   backlog: (settings) => (settings.file === undefined ? null : fileBacklog(settings.file)),
   parsePosition(saved) {
@@ -444,7 +498,12 @@ export const fileSource: SourceDefinition<FilePosition> = {
     if (typeof path !== 'string' || path === '') return null;
     if (typeof inode !== 'string' || !/^\d+$/.test(inode)) return null;
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) return null;
-    return { source: 'file', path, inode, offset };
+    const { mark, markLength } = saved;
+    // Optional (states saved before it was added have none); both or neither.
+    if (mark === undefined && markLength === undefined) return { source: 'file', path, inode, offset };
+    if (typeof mark !== 'string' || !/^[0-9a-f]{64}$/.test(mark)) return null;
+    if (typeof markLength !== 'number' || !Number.isSafeInteger(markLength) || markLength < 1 || markLength > offset) return null;
+    return { source: 'file', path, inode, offset, mark, markLength };
   },
   mismatch(saved, settings) {
     if (settings.file === undefined || nodePath.resolve(saved.path) === nodePath.resolve(settings.file)) return null;

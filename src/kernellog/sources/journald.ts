@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { MISSED_MESSAGE_ID, parseJournalJson, type JournalEntry } from '../journal-record.js';
 import type { LogRecord } from '../types.js';
@@ -23,6 +24,18 @@ export interface JournaldSourceOptions {
   socket?: string;
   /** How often that is checked (default 10 s). */
   livenessIntervalMs?: number;
+  /** The kernel's uptime when the source was made (default: /proc/uptime now); tests set it. */
+  startUptimeSeconds?: number | null;
+}
+
+/** The kernel's uptime in seconds, or null when /proc/uptime cannot be read. */
+function readUptime(): number | null {
+  try {
+    const up = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    return Number.isFinite(up) ? up : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -125,6 +138,9 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
   const maxMs = opts.backoff?.maxMs ?? 30_000;
   const now = opts.now ?? Date.now;
   const startedAtMs = now();
+  // journald stamps what it imports from /dev/kmsg with the time of the import: started after us, it
+  // hands over the whole kernel backlog as new entries. The kernel's own stamp tells them apart.
+  const startUptimeSeconds = opts.startUptimeSeconds === undefined ? readUptime() : opts.startUptimeSeconds;
   let cursor: string | null = opts.afterCursor ?? null;
   let firstRun = true;
   let sink: RecordSink | null = null;
@@ -133,6 +149,7 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
   let stopped = false;
   let delayMs = initialMs;
   let restartTimer: NodeJS.Timeout | null = null;
+  let hinted = false;
   const socketPath = opts.socket ?? JOURNALD_SOCKET;
   const livenessIntervalMs = opts.livenessIntervalMs ?? 10_000;
   let livenessTimer: NodeJS.Timeout | null = null;
@@ -180,8 +197,7 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     const c = run.child;
     child = c;
     // Without the systemd-journal group journalctl shows only the user's own journal, says so once on
-    // stderr, and follows nothing of the kernel's: say it where the operator looks.
-    let hinted = false;
+    // stderr, and follows nothing of the kernel's: say it where the operator looks (once, not at every restart).
     c.stderr?.on('data', () => {
       if (hinted || !/insufficient permissions|not seeing messages from other users/i.test(run.stderr())) return;
       hinted = true;
@@ -255,7 +271,11 @@ export function createJournaldSource(opts: JournaldSourceOptions = {}): Journald
     // Without a cursor journalctl starts a little before our start (the last entry, or --since in whole
     // seconds): entries journald received before we started are history, never counted. So are those
     // this run delivered before a fallback re-read them.
-    const replay = fromStart && entry.realtimeUsec !== null && (entry.realtimeUsec < startedAtMs * 1000 || delivered(entry.realtimeUsec, entry.cursor));
+    const kernelStamp = entry.record.uptimeSeconds;
+    const replay =
+      fromStart &&
+      ((kernelStamp !== null && startUptimeSeconds !== null && kernelStamp < startUptimeSeconds) ||
+        (entry.realtimeUsec !== null && (entry.realtimeUsec < startedAtMs * 1000 || delivered(entry.realtimeUsec, entry.cursor))));
     if (!replay && entry.realtimeUsec !== null) {
       if (lastUsec === null || entry.realtimeUsec > lastUsec) {
         lastUsec = entry.realtimeUsec;

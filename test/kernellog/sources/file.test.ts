@@ -30,7 +30,7 @@ function nums(from: number, to: number): string[] {
   return Array.from({ length: to - from + 1 }, (_, i) => `line ${from + i}`);
 }
 
-function follow(from?: { inode: string; offset: number }) {
+function follow(from?: { inode: string; offset: number; mark?: string | undefined; markLength?: number | undefined }) {
   const got: string[] = [];
   const errors: string[] = [];
   const sink: RecordSink = {
@@ -295,6 +295,35 @@ describe('file source', () => {
     fs.appendFileSync(log, 'ished\n' + lines(6, 7));
     const second = follow({ inode: pos.inode, offset: pos.offset });
     expect(second.got).toEqual(['unfinished', ...nums(6, 7)]);
+  });
+
+  it.each([[true], [false]])('copytruncate while stopped: the lines after the saved position are read from the copy (copy kept: %s)', async (keepCopy) => {
+    fs.writeFileSync(log, lines(1, 3));
+    const first = follow();
+    fs.appendFileSync(log, lines(4, 5));
+    first.src.drain();
+    const pos = first.src.position();
+    await first.src.stop();
+    if (pos?.source !== 'file') throw new Error('no file position');
+    expect(pos.mark).toMatch(/^[0-9a-f]{64}$/);
+    expect(pos.markLength).toBeGreaterThan(0);
+
+    // While the exporter is down: more lines, then logrotate's copytruncate, then the new file's first lines.
+    fs.appendFileSync(log, lines(6, 8));
+    fs.copyFileSync(log, `${log}.1`);
+    fs.truncateSync(log, 0);
+    // Refilled past the saved offset: the size alone would not tell.
+    fs.appendFileSync(log, lines(9, 30));
+    if (!keepCopy) fs.renameSync(`${log}.1`, `${log}.1.gz`);
+    const second = follow(pos);
+    second.src.drain();
+    if (keepCopy) {
+      expect(second.got).toEqual(nums(6, 30));
+      expect(second.errors).toEqual([]);
+    } else {
+      expect(second.got).toEqual(nums(9, 30));
+      expect(second.errors).toEqual([expect.stringMatching(/truncated while the exporter was down and no copy .* may be lost/)]);
+    }
   });
 
   it('resumes across a rotation that happened while stopped, through the .1 file', async () => {

@@ -133,6 +133,23 @@ describe('journald source, fake journalctl', () => {
     expect(src.position()).toEqual({ source: 'journald', cursor: 'c1' });
   });
 
+  it("a journald started after us imports the kernel's backlog as new entries: its own stamps say they are older, context only", async () => {
+    const stamped = (cursor: string, message: string, kernelUsec: number) =>
+      entry(cursor, { _TRANSPORT: 'kernel', SYSLOG_FACILITY: '0', MESSAGE: message, __MONOTONIC_TIMESTAMP: '2000000000', _SOURCE_MONOTONIC_TIMESTAMP: String(kernelUsec) });
+    fs.writeFileSync(path.join(dir, 'out-0'), stamped('c1', 'logged before our start', 999_000_000) + stamped('c2', 'logged after it', 1_001_000_000));
+    fs.writeFileSync(path.join(dir, 'stay-0'), '');
+    const src = createJournaldSource({
+      command: [process.execPath, path.join(dir, 'fake-journalctl.cjs'), dir],
+      socket: journald.path,
+      startUptimeSeconds: 1000,
+    });
+    sources.push(src);
+    const c = collect(() => src);
+    src.start(c.sink);
+    await vi.waitFor(() => expect(c.live.map((r) => r.message)).toEqual(['logged after it']), { timeout: 10_000, interval: 20 });
+    expect(c.replayed.map((r) => r.message)).toEqual(['logged before our start']);
+  });
+
   it('takes the identifier away from a userspace record that came through /dev/kmsg', async () => {
     const msg = 'sending SIGKILL to process 1 uid 0 "init": oom_score 1, oom_score_adj 0, VmRSS 1 MiB, cmdline "init"';
     fs.writeFileSync(
