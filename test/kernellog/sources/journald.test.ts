@@ -135,7 +135,13 @@ describe('journald source, fake journalctl', () => {
 
   it("a journald started after us imports the kernel's backlog as new entries: its own stamps say they are older, context only", async () => {
     const stamped = (cursor: string, message: string, kernelUsec: number) =>
-      entry(cursor, { _TRANSPORT: 'kernel', SYSLOG_FACILITY: '0', MESSAGE: message, __MONOTONIC_TIMESTAMP: '2000000000', _SOURCE_MONOTONIC_TIMESTAMP: String(kernelUsec) });
+      entry(cursor, {
+        _TRANSPORT: 'kernel',
+        SYSLOG_FACILITY: '0',
+        MESSAGE: message,
+        __MONOTONIC_TIMESTAMP: '2000000000',
+        _SOURCE_MONOTONIC_TIMESTAMP: String(kernelUsec),
+      });
     fs.writeFileSync(path.join(dir, 'out-0'), stamped('c1', 'logged before our start', 999_000_000) + stamped('c2', 'logged after it', 1_001_000_000));
     fs.writeFileSync(path.join(dir, 'stay-0'), '');
     const src = createJournaldSource({
