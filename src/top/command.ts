@@ -145,16 +145,16 @@ async function interactive(
   // In raw mode Ctrl-C arrives as a byte (0x03), not as SIGINT.
   const onKey = (chunk: Buffer | string): void => {
     const s = typeof chunk === 'string' ? chunk : chunk.toString('latin1');
-    if (/[qQ\x03]/.test(s)) quit();
+    if (s.includes('q') || s.includes('Q') || s.includes('\u0003')) quit();
   };
 
   // The kernel log is read in the background: a slow journal must not hold up the process table.
   let kills: KillsState = { kills: [] };
   let killsRead: Promise<void> | null = null;
   let killsAt = -Infinity;
-  const refreshKills = (): void => {
-    if (killsRead !== null || Date.now() - killsAt < KILLS_EVERY_MS) return;
-    killsRead = readLatestKills(sources).then(
+  const refreshKills = (): Promise<void> | null => {
+    if (killsRead !== null || Date.now() - killsAt < KILLS_EVERY_MS) return null;
+    return (killsRead = readLatestKills(sources).then(
       (k) => {
         kills = k;
         killsAt = Date.now();
@@ -166,7 +166,7 @@ async function interactive(
         killsAt = Date.now();
         killsRead = null;
       },
-    );
+    ));
   };
 
   const rawMode = stdin.isTTY === true;
@@ -181,11 +181,12 @@ async function interactive(
   // Hide the cursor and clear once; each redraw then homes the cursor and overwrites in place (no flicker).
   stdout.write('\x1b[?25l\x1b[2J');
   try {
-    refreshKills();
     // The first screen waits for the kernel log (it is usually fast), so it does not show "none" first.
-    if (killsRead !== null) await Promise.race([killsRead, new Promise((r) => setTimeout(r, 1000))]);
+    const first = refreshKills();
+    if (first !== null) await Promise.race([first, new Promise((r) => setTimeout(r, 1000).unref())]);
     while (!stop) {
-      refreshKills();
+      // In the background: its own handlers take the result and redraw.
+      void refreshKills();
       const lines = await screen(kills, stdout.rows, stdout.columns);
       if (stop) break;
       // No newline after the last line: a full screen would scroll by one.

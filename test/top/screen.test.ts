@@ -92,7 +92,7 @@ describe('renderScreen', () => {
       'oom-exporter top  vps1  2026-11-30T15:00:01+01:00  memory: cannot read /proc/meminfo (gone)',
     );
     const m = { totalBytes: 1024 * MiB, availableBytes: 512 * MiB, swapTotalBytes: 0, swapUsedBytes: 0 };
-    expect(renderScreen(snapshot({ memory: m, pressureSomeAvg10: undefined }), opts)[0]).toMatch(/avail 512\.0M\/1\.0G \(50%\)  no swap$/);
+    expect(renderScreen(snapshot({ memory: m, pressureSomeAvg10: undefined }), opts)[0]).toContain('avail 512.0M/1.0G (50%)  no swap');
   });
 
   it('escapes control characters in names and cgroups', () => {
@@ -122,7 +122,7 @@ describe('renderScreen', () => {
   it('puts uptime stamps on the boot clock', () => {
     const kill = oomKill({ pid: 9, comm: 'x', uptimeSeconds: 100 });
     const lines = renderScreen(snapshot({ kills: { kills: [kill] } }), { ...opts, clock: { bootTimeSeconds: 1_800_000_000, uptimeSeconds: 200 } });
-    expect(lines.at(-1)).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d\s+9\s+x\s+-\s+-\s+-$/);
+    expect(lines.at(-1)?.split(/\s+/)).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/), '9', 'x', '-', '-', '-']);
   });
 
   it('says when no kill was found, or why no kernel log could be read', () => {
