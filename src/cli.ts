@@ -4,6 +4,7 @@ import './v8-settings.js';
 import { FlagError, helpText, parseConfig } from './config.js';
 import { runExporter } from './exporter.js';
 import { runKills } from './kills/command.js';
+import { runTop } from './top/command.js';
 import { VERSION } from './version.js';
 
 const write =
@@ -11,10 +12,13 @@ const write =
   (s: string | Buffer): Promise<void> =>
     new Promise((resolve, reject) => stream.write(s, (err) => (err ? reject(err) : resolve())));
 
-/** Dispatches: `kills`, --help, --version, else the exporter. Returns the exit code. */
+/** Dispatches: `kills`, `top`, --help, --version, else the exporter. Returns the exit code. */
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'kills') {
     return runKills(argv.slice(1), process.stdout, (s) => process.stderr.write(s));
+  }
+  if (argv[0] === 'top') {
+    return runTop(argv.slice(1), { stdout: process.stdout, stdin: process.stdin, err: (s) => process.stderr.write(s) });
   }
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(helpText());

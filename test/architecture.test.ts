@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
  */
 const LAYERS: readonly { layer: string; rank: number; paths: readonly string[] }[] = [
   // Entry point and subcommands: parse argv, dispatch, write the output. v8-settings is the entry point's first import.
-  { layer: 'cli', rank: 8, paths: ['src/cli.ts', 'src/kills/command.ts', 'src/kills/output.ts', 'src/v8-settings.ts'] },
+  { layer: 'cli', rank: 8, paths: ['src/cli.ts', 'src/kills/command.ts', 'src/kills/output.ts', 'src/top/**', 'src/v8-settings.ts'] },
   // The composition root and the configuration it is built from.
   { layer: 'exporter', rank: 7, paths: ['src/exporter.ts', 'src/config.ts'] },
   { layer: 'web', rank: 6, paths: ['src/web/**'] },

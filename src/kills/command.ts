@@ -60,7 +60,7 @@ export interface KillsSources {
 }
 
 /** This boot's clock from /proc, or null when it cannot be read. */
-function readBootClock(): BootClock | null {
+export function readBootClock(): BootClock | null {
   try {
     const btime = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1];
     const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
@@ -74,7 +74,7 @@ function readBootClock(): BootClock | null {
  * The live kernel log's backlog: the source `auto` picks (/dev/kmsg, else journald, else a syslog
  * file), read once through its own backlog mode; or why there is none.
  */
-async function liveBacklog(live: KillsSources): Promise<Backlog | { none: string }> {
+export async function liveBacklog(live: KillsSources): Promise<Backlog | { none: string }> {
   const table = live.sources ?? SOURCES;
   const settings = live.settings ?? {};
   const choice = await chooseSource({ ...settings, requested: 'auto' }, table);

@@ -93,7 +93,8 @@ export function localIsoTime(epochSeconds: number): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}${zone}`;
 }
 
-function whenOf(kill: OomKill, clock: BootClock | null): string {
+/** When a kill happened, as the table shows it: the log's time, else its uptime stamp on this boot's clock, else '-'. */
+export function whenOf(kill: OomKill, clock: BootClock | null): string {
   if (kill.time !== null) return kill.time;
   if (kill.uptimeSeconds === null) return '-';
   if (clock !== null && kill.uptimeSeconds <= clock.uptimeSeconds) return localIsoTime(clock.bootTimeSeconds + kill.uptimeSeconds);
