@@ -89,8 +89,9 @@ h1{display:inline;font-size:1.4rem}h2{font-size:1.15rem;margin:1.2rem 0 .4rem}h3
 nav{margin:.3rem 0}nav a{margin-right:.8rem;white-space:nowrap}a{color:inherit}
 .muted{color:var(--muted)}.error{color:var(--bad)}
 .scroll{overflow-x:auto}table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
-th{white-space:nowrap}td{font-variant-numeric:tabular-nums}
+th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid var(--line);vertical-align:top;white-space:nowrap}
+td{font-variant-numeric:tabular-nums}
+#kills td:nth-child(2),#kills td:nth-child(3),#procs td:nth-child(3),#cgroups td:nth-child(1){white-space:normal;overflow-wrap:anywhere;min-width:9rem}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0}
 footer{margin-top:2rem;font-size:.85rem}
 @media (max-width:40rem){body{font-size:14px;padding:.5rem}th,td{padding:.2rem .3rem}}

@@ -32,5 +32,7 @@ export const pageRoutes: FastifyPluginAsync<PageOptions> = async (app, opts) => 
     return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(model));
   });
   app.get('/static/page.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(PAGE_JS));
+  // Browsers ask for it unprompted; no icon, but no 404 in the console either.
+  app.get('/favicon.ico', async (_req, reply) => reply.code(204).header('cache-control', 'max-age=86400').send());
   app.get('/static/page.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(PAGE_CSS));
 };
