@@ -1,12 +1,16 @@
 // The console in a real browser (playwright-core driving Debian's chromium) while the kernel OOM-kills a
-// process of ours: the page, opened before the kill, shows it without a reload.
+// process of ours: the page, opened before the kill, shows it without a reload; and under TLS with basic
+// auth, where its script, style, API calls and event stream must all carry the credentials.
 import fs from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import bcrypt from 'bcryptjs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, startExporter, type RunningExporter } from '../helpers/cli.js';
 import { makeMemoryCgroup, realOomKill } from '../helpers/oom.js';
 import { requireRoot } from '../helpers/root.js';
+import { makePki } from '../helpers/tls.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // Markup as a name: the page must show it as text. Unique to this test (other tests kill too).
@@ -75,6 +79,52 @@ describe.runIf(requireRoot() && fs.existsSync(CHROMIUM))('the console in a brows
       await page.close();
       await cg.remove();
     }
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.runIf(fs.existsSync(CHROMIUM))('the console under the web config: TLS and basic auth', () => {
+  let exp: RunningExporter;
+  let browser: Browser;
+  let dir = '';
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(tmpdir(), 'oom-page-tls-'));
+    makePki(dir);
+    const web = path.join(dir, 'web.yml');
+    const tls = `tls_server_config:\n  cert_file: ${dir}/server.crt\n  key_file: ${dir}/server.key\n`;
+    fs.writeFileSync(web, `${tls}basic_auth_users:\n  ops: ${bcrypt.hashSync('s3cret', 4)}\n`);
+    exp = await startExporter(['--kernel-log.source=none', `--web.config.file=${web}`]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await exp?.stop();
+    if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is refused without the password, and with it loads its files and its API live, with no error', async () => {
+    const url = `https://127.0.0.1:${exp.port}/`;
+    // Without credentials (the browser would prompt): the page and its files are refused.
+    const anonymous = await browser.newContext({ ignoreHTTPSErrors: true });
+    for (const p of ['', 'static/page.js', 'static/page.css']) expect([p, (await anonymous.request.get(url + p)).status()]).toEqual([p, 401]);
+    await anonymous.close();
+
+    const ctx = await browser.newContext({ ignoreHTTPSErrors: true, httpCredentials: { username: 'ops', password: 's3cret' } });
+    const page = await ctx.newPage();
+    const errors: string[] = [];
+    const statuses = new Map<string, number>();
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url})`);
+    });
+    page.on('response', (res) => statuses.set(new URL(res.url()).pathname, res.status()));
+    expect((await page.goto(url))?.status()).toBe(200);
+    await page.locator('#live', { hasText: 'live' }).waitFor({ timeout: 10_000 });
+    // The stream is open when the kills were read again (its open event).
+    await expect.poll(() => statuses.get('/api/v1/kills'), { timeout: 10_000 }).toBe(200);
+    for (const p of ['/static/page.js', '/static/page.css', '/api/v1/events', '/api/v1/processes', '/api/v1/status']) expect([p, statuses.get(p)]).toEqual([p, 200]);
+    expect(await page.locator('#host dd').count()).toBe(4);
+    await ctx.close();
     expect(errors).toEqual([]);
   });
 });
