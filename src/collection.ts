@@ -95,7 +95,7 @@ export interface CollectionOptions {
   /** Serve the exporter's own Node runtime metrics (prom-client's default metrics). */
   runtimeMetrics: boolean;
   /**
-   * The longest the collection keeps the event loop before giving it back, so /healthz, the landing
+   * The longest the collection keeps the event loop before giving it back, so /healthz, the console
    * page and requests that join this collection are answered while a pass over 10,000 processes runs.
    */
   sliceMs?: number;

@@ -160,8 +160,12 @@ export function parseConfig(argv: readonly string[]): Config {
   if (!listen) throw new FlagError(`invalid --web.listen-address "${listenText}": want [HOST]:PORT, e.g. :${DEFAULT_PORT} or 127.0.0.1:${DEFAULT_PORT}`);
 
   const telemetryPath = get('web.telemetry-path') ?? '/metrics';
-  if (!telemetryPath.startsWith('/') || telemetryPath === '/' || telemetryPath === '/healthz') {
-    throw new FlagError(`invalid --web.telemetry-path "${telemetryPath}": must start with / and be neither / (the landing page) nor /healthz`);
+  // The other routes' paths: the same path twice would stop fastify at start with its own words.
+  const taken = ['/', '/healthz', '/favicon.ico'].includes(telemetryPath) || /^\/(static|api)(\/|$)/.test(telemetryPath);
+  if (!telemetryPath.startsWith('/') || taken) {
+    throw new FlagError(
+      `invalid --web.telemetry-path "${telemetryPath}": must start with / and be none of / (the console), /healthz, /favicon.ico, /static/..., /api/...`,
+    );
   }
 
   const selection = parseSelectionFlags(flags);

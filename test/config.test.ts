@@ -64,6 +64,8 @@ describe('parseConfig', () => {
     fails(['--process.match=argv'], /--process\.match/);
     fails(['--web.telemetry-path=metrics'], /--web\.telemetry-path/);
     fails(['--web.telemetry-path=/healthz'], /--web\.telemetry-path "\/healthz"/);
+    // The console's files and the API have these paths.
+    for (const p of ['/static/page.js', '/api/v1/kills', '/api', '/favicon.ico']) fails([`--web.telemetry-path=${p}`], /--web\.telemetry-path ".*": must start with \//);
     fails(['--path.procfs'], /--path\.procfs needs a value/);
     // A forgotten value is not the next flag: --kernel-log.file --once must not follow a file named "--once".
     fails(['--kernel-log.file', '--once'], /--kernel-log\.file needs a value/);

@@ -1,28 +1,17 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import type { ContainerNames } from '../cgroup/docker.js';
-import { createCgroupMemoryReader, type CgroupMemoryReader } from '../cgroup/memory.js';
-import { discoverCgroupMounts, memoryHierarchy, type CgroupPaths } from '../cgroup/mounts.js';
-import type { Collection } from '../collection.js';
-import type { KernelLog } from '../kernellog/follower.js';
-import { killJson, parseProcessQuery, processesJson } from './api-json.js';
+import { createApiData, type ApiData, type ApiSources } from './api-data.js';
+import { parseProcessQuery } from './api-json.js';
 
-export interface ApiRouteOptions {
-  collection: Collection;
-  version: string;
-  /** The follower; null when no kernel log is followed (no kills then). */
-  kernelLog: KernelLog | null;
-  cgroupPaths: CgroupPaths;
-  /** Docker names (--collector.docker); null without. */
-  containers: ContainerNames | null;
+export interface ApiRouteOptions extends ApiSources {
+  /** Made from the sources when not given (the app shares one with the page). */
+  data?: ApiData;
   /** Event streams open at once; more get 503 (default 100). */
   maxSubscribers?: number;
   /** Between two `: ping` comments of an event stream (default 15 s). */
   pingMs?: number;
 }
 
-/** A snapshot of processes younger than this is reused rather than collected again. */
-const SNAPSHOT_MAX_AGE_MS = 1000;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 const send = (reply: FastifyReply, code: number, body: unknown): FastifyReply =>
@@ -36,64 +25,34 @@ const fail = (reply: FastifyReply, code: number, error: string): FastifyReply =>
  * the web config's hooks (TLS, basic auth) cover these routes as every other.
  */
 export const apiRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, opts) => {
-  const { collection, kernelLog, containers } = opts;
+  const { kernelLog } = opts;
+  const data = opts.data ?? createApiData(opts);
   const maxSubscribers = opts.maxSubscribers ?? 100;
   const pingMs = opts.pingMs ?? 15_000;
-  const names = (): ReadonlyMap<string, string> | null => containers?.names() ?? null;
 
-  let reader: CgroupMemoryReader | undefined;
-  const readMemory = (cgroup: string) => {
-    if (reader === undefined) {
-      const h = memoryHierarchy(discoverCgroupMounts(opts.cgroupPaths));
-      if (h !== undefined) reader = createCgroupMemoryReader(h);
-    }
-    return reader?.read(cgroup) ?? null;
-  };
-
-  app.get('/api/v1/kills', async (_req, reply) => {
-    const recent = kernelLog?.recentKills() ?? [];
-    const kills: unknown[] = [];
-    for (let i = recent.length - 1; i >= 0; i--) kills.push(killJson(recent[i]!, names()));
-    return ok(reply, { kills });
-  });
+  app.get('/api/v1/kills', async (_req, reply) => ok(reply, { kills: data.kills() }));
 
   app.get<{ Params: { id: string } }>('/api/v1/kills/:id', async (req, reply) => {
     const id = req.params.id;
-    const entry = /^\d{1,15}$/.test(id) ? kernelLog?.recentKills().find((k) => k.id === Number(id)) : undefined;
+    const kill = /^\d{1,15}$/.test(id) ? data.kill(Number(id)) : undefined;
     // JSON.stringify escapes the id: it is never echoed raw.
-    if (entry === undefined) return fail(reply, 404, `no kill with id ${JSON.stringify(id)} among the ones kept`);
-    return ok(reply, { kill: killJson(entry, names()) });
+    if (kill === undefined) return fail(reply, 404, `no kill with id ${JSON.stringify(id)} among the ones kept`);
+    return ok(reply, { kill });
   });
 
   app.get('/api/v1/processes', async (req, reply) => {
     const query = parseProcessQuery(req.query as Record<string, unknown>);
     if ('error' in query) return fail(reply, 400, query.error);
-    let snapshot;
+    let body;
     try {
-      snapshot = await collection.processSnapshot(SNAPSHOT_MAX_AGE_MS);
+      body = await data.processes(query);
     } catch (err) {
       return fail(reply, 500, `reading the processes failed: ${(err as Error).message}`);
     }
-    return ok(reply, processesJson(snapshot.processes, snapshot.takenAtMs, query, readMemory));
+    return ok(reply, body);
   });
 
-  app.get('/api/v1/status', async (_req, reply) =>
-    ok(reply, {
-      version: opts.version,
-      kernelLog: {
-        source: kernelLog?.source ?? 'none',
-        up: kernelLog?.up() ?? false,
-        recordsRead: kernelLog?.recordsTotal() ?? 0,
-        recordsLost: kernelLog?.lostTotal() ?? 0,
-      },
-      collectors: collection.results().map((r) => ({
-        name: r.name,
-        ok: r.ok,
-        durationSeconds: r.seconds,
-        lastSuccess: r.lastSuccessSeconds === null ? null : new Date(r.lastSuccessSeconds * 1000).toISOString(),
-      })),
-    }),
-  );
+  app.get('/api/v1/status', async (_req, reply) => ok(reply, data.status()));
 
   // Event streams: one listener on the follower for all of them, one ping timer.
   const subscribers = new Set<ServerResponse>();
@@ -103,8 +62,8 @@ export const apiRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, opts) 
   const stopListening = kernelLog?.onKill((_kill, _ts, id) => {
     if (subscribers.size === 0) return;
     // The recent list holds the kill with its id before listeners hear of it.
-    const entry = kernelLog.recentKills().find((k) => k.id === id);
-    if (entry !== undefined) write(`event: kill\ndata: ${JSON.stringify(killJson(entry, names()))}\n\n`);
+    const kill = data.kill(id);
+    if (kill !== undefined) write(`event: kill\ndata: ${JSON.stringify(kill)}\n\n`);
   });
   const ping = setInterval(() => write(': ping\n\n'), pingMs);
   ping.unref();

@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Collection } from '../collection.js';
 import type { Logger } from '../log.js';
+import { createApiData } from './api-data.js';
 import { apiRoutes, type ApiRouteOptions } from './api.js';
 import { closePromptly, DEFAULT_CONNECTION_LIMITS, frameworkError, harden, type ConnectionLimits } from './hardening.js';
 import { healthRoute } from './health.js';
-import { landingRoute } from './landing.js';
 import { metricsRoute } from './metrics.js';
+import { pageRoutes } from './page/route.js';
 import type { WebSecurity } from './security.js';
 
 export interface AppOptions {
@@ -65,8 +66,11 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   closePromptly(app);
   opts.security?.install(app);
   void app.register(metricsRoute, { collection: opts.collection, path: opts.telemetryPath, log: opts.log, maxRequests: opts.maxRequests });
-  void app.register(landingRoute, { telemetryPath: opts.telemetryPath, version: opts.version });
+  // One source of data for the API and the console's first view.
+  const api = opts.api === undefined ? undefined : { ...opts.api, collection: opts.collection, version: opts.version };
+  const data = api === undefined ? null : createApiData(api);
+  void app.register(pageRoutes, { telemetryPath: opts.telemetryPath, version: opts.version, data });
   void app.register(healthRoute);
-  if (opts.api !== undefined) void app.register(apiRoutes, { ...opts.api, collection: opts.collection, version: opts.version });
+  if (api !== undefined && data !== null) void app.register(apiRoutes, { ...api, data });
   return app;
 }

@@ -234,7 +234,7 @@ describe('GET /api/v1/processes', () => {
 });
 
 describe('GET /api/v1/status', () => {
-  it('gives the kernel-log source, counts, collectors and version', async () => {
+  it('gives the kernel-log source, counts, collectors, version and the host memory', async () => {
     const { exporter: e } = await start([report(4242, 'victim-a', 100)]);
     const data = (await getJson(e, '/api/v1/status')).body.data as Record<string, unknown>;
     expect(typeof data.version).toBe('string');
@@ -246,6 +246,15 @@ describe('GET /api/v1/status', () => {
       expect(Object.keys(c)).toEqual(['name', 'ok', 'durationSeconds', 'lastSuccess']);
       if (c.ok === true) expect(c.lastSuccess).toMatch(ISO);
     }
+    // Fixture /proc/meminfo and /proc/pressure/memory.
+    expect(data.host).toEqual({
+      memTotalBytes: 24567892 * 1024,
+      memAvailableBytes: 22345678 * 1024,
+      swapTotalBytes: 2097148 * 1024,
+      swapFreeBytes: 1572860 * 1024,
+      pressureSomeAvg10: 0.12,
+      pressureFullAvg10: 0,
+    });
   });
 });
 

@@ -61,6 +61,10 @@ describe('headers and bodies', () => {
     const page = await a.inject({ url: '/' });
     expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(page.headers['content-security-policy']).toBe(HTML_CSP);
+    // The page's own files and API, nothing inline, nothing from elsewhere.
+    expect(HTML_CSP).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
     const health = await a.inject({ url: '/healthz' });
     expect(health.headers['x-content-type-options']).toBe('nosniff');
     expect(health.headers['content-security-policy']).toBeUndefined();

@@ -1,0 +1,69 @@
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { cgroupCells, fmtBytes, fmtDeathMemory, fmtWhere, hostItems, killCells, VIEW_FUNCTIONS, type KillView, type StatusView } from '../../../src/web/page/view.js';
+
+const KILL: KillView = {
+  id: 7,
+  time: '2026-11-30T12:00:00.123Z',
+  pid: 4242,
+  comm: '<b>x</b>',
+  killer: 'kernel',
+  constraint: null,
+  cgroup: '/kubepods.slice/pod1/cri-containerd-abc.scope',
+  container_id: 'abcdef0123456789',
+  container_name: null,
+  pod_uid: 'e1d8c65a-6e8e',
+  systemd_unit: 'cri-containerd-abc.scope',
+  anonRssBytes: 60 << 20,
+  fileRssBytes: 1024,
+  shmemRssBytes: 0,
+  victim: null,
+};
+
+describe('the view functions', () => {
+  it('format bytes in binary units, unknown as a dash', () => {
+    expect([fmtBytes(null), fmtBytes(0), fmtBytes(1023), fmtBytes(1536), fmtBytes(64 << 20), fmtBytes(3 * 2 ** 40)]).toEqual([
+      '–',
+      '0 B',
+      '1023 B',
+      '1.5 KiB',
+      '64.0 MiB',
+      '3.0 TiB',
+    ]);
+  });
+
+  it('say where a kill was, most specific owner first, a container scope not again as a unit', () => {
+    expect(fmtWhere(KILL)).toBe('container abcdef012345 · pod e1d8c65a-6e8e · /kubepods.slice/pod1/cri-containerd-abc.scope');
+    expect(fmtWhere({ ...KILL, container_id: null, pod_uid: null })).toBe('unit cri-containerd-abc.scope · /kubepods.slice/pod1/cri-containerd-abc.scope');
+    expect(fmtWhere({ ...KILL, container_id: null, pod_uid: null, systemd_unit: null, cgroup: null })).toBe('–');
+  });
+
+  it('give memory at death from the kernel and from what the exporter saw', () => {
+    expect(fmtDeathMemory(KILL)).toBe('RSS 60.0 MiB');
+    expect(fmtDeathMemory({ ...KILL, anonRssBytes: null, victim: { rssBytes: 2048, swapBytes: null } })).toBe('seen 2.0 KiB + swap –');
+  });
+
+  it('say "no swap" and "no PSI" rather than zeros', () => {
+    const s: StatusView = {
+      version: 'v',
+      kernelLog: { source: 'kmsg', up: true, recordsRead: 1, recordsLost: 0 },
+      collectors: [],
+      host: { memTotalBytes: 100, memAvailableBytes: 50, swapTotalBytes: 0, swapFreeBytes: 0, pressureSomeAvg10: null, pressureFullAvg10: null },
+    };
+    expect(hostItems(s)).toEqual([
+      ['Memory used', '50 B of 100 B (50%)'],
+      ['Available', '50 B'],
+      ['Swap used', 'no swap'],
+      ['Pressure (10 s)', 'no PSI on this kernel'],
+    ]);
+  });
+
+  it('run the same, serialized, where nothing but the language exists (as in the page script)', () => {
+    const source = VIEW_FUNCTIONS.map((f) => f.toString()).join('\n');
+    const kill = { ...KILL, victim: { rssBytes: 1 << 20, swapBytes: 0 } };
+    const cg = { cgroup: '/a', usageBytes: 10, limitBytes: 20, headroomBytes: 10, victim: { pid: 1, comm: 'c', score: 3 } };
+    const out = runInNewContext(`${source}\n[killCells(kill), cgroupCells(cg)]`, { kill, cg }) as string[][];
+    // Arrays made in another context: compared by their contents.
+    expect(JSON.parse(JSON.stringify(out))).toEqual([killCells(kill), cgroupCells(cg)]);
+  });
+});
