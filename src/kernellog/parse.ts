@@ -1,4 +1,5 @@
 import { unescape } from './escapes.js';
+import { keepLargest, memInfoTokens, taskHeader, taskRow, type ReportTables, type TaskRow } from './report-tables.js';
 import type { ConstraintLabel, Killer, LogRecord, OomKill } from './types.js';
 
 /**
@@ -171,8 +172,23 @@ export function createOomParser(): OomParser {
   let shortRunLength = 0;
   // Kills decided together (a cut kill line found out by the record after it, which is a kill too): one per push.
   const outbox: OomKill[] = [];
+  // The report's task table (columns from its header line; the largest rows) and Mem-Info summary.
+  let taskColumns: string[] | null = null;
+  let tasks: TaskRow[] = [];
+  let taskCount = 0;
+  let memInfo: Record<string, number> | null = null;
+  let memInfoOpen = false;
+
+  function clearTables(): void {
+    taskColumns = null;
+    tasks = [];
+    taskCount = 0;
+    memInfo = null;
+    memInfoOpen = false;
+  }
 
   function clear(): void {
+    clearTables();
     contextAt = null;
     invoker = null;
     choicePrefix = '';
@@ -257,8 +273,40 @@ export function createOomParser(): OomParser {
       previous = rec;
     }
     const c = m.charCodeAt(0);
+    if (memInfoOpen) {
+      // Mem-Info's summary lines follow it; the per-node lines ("Node 0 ...") end them.
+      const tokens = memInfoTokens(m);
+      if (tokens !== null) {
+        memInfo ??= {};
+        for (const [k, v] of tokens) memInfo[k] = v;
+        return null;
+      }
+      memInfoOpen = false;
+    }
     // Cheap first-character dispatch: nearly every line of a kernel log leaves here after one indexOf.
-    if (c === 75 /* K */ || c === 79 /* O */ || c === 77 /* M */) {
+    if (c === 91 /* [ */) {
+      // The task table of the report in progress ("Tasks state (memory values in pages):").
+      if (taskColumns !== null) {
+        const row = taskRow(m, taskColumns);
+        if (row !== null) {
+          taskCount++;
+          keepLargest(tasks, { ...row, name: unescape(row.name, rec.escapes) });
+          return null;
+        }
+      }
+      const header = taskHeader(m);
+      if (header !== null) {
+        taskColumns = header;
+        tasks = [];
+        taskCount = 0;
+        return null;
+      }
+    } else if (c === 75 /* K */ || c === 79 /* O */ || c === 77 /* M */) {
+      if (c === 77 && m === 'Mem-Info:') {
+        memInfo = null;
+        memInfoOpen = true;
+        return null;
+      }
       if (m.startsWith(KILLED)) return killLine(rec, '', KILLED.length);
       const colon = m.indexOf(': ');
       if (colon > 0 && colon <= 64) {
@@ -435,6 +483,7 @@ export function createOomParser(): OomParser {
       constraint = group.constraint;
       oomMemcg = group.oomMemcg;
     }
+    const report: ReportTables | null = taskColumns !== null || memInfo !== null ? { tasks, taskCount, memInfo } : null;
     const groupKeep = group;
     clear();
     // Only a kill with a report of its own starts a group; group members pass the group on.
@@ -459,6 +508,8 @@ export function createOomParser(): OomParser {
       time: rec.time,
       uptimeSeconds: rec.uptimeSeconds,
       prefixConstraint: PREFIX_LABEL.get(v.prefix) ?? null,
+      // Only where the report had tables: most kills (the rate-limited ones, userspace killers') have none.
+      ...(report !== null ? { report } : {}),
     };
   }
 

@@ -1,3 +1,4 @@
+import type { ReportTables } from './report-tables.js';
 /**
  * Shared shapes of the kernel-log pipeline: sources deliver LogRecords, the pure parser turns them
  * into OomKill events. Every field the log may not carry is `null`, never a made-up default.
@@ -48,6 +49,12 @@ export interface OomKill {
    * command); null when the exporter never saw that process.
    */
   victim?: LastKnownProcess | null;
+  /**
+   * The report's task table (the largest tasks) and Mem-Info summary, where the kernel printed them
+   * before the kill line (rate-limited with the header: 10 reports in 5 s); null when it printed neither.
+   * Not in `kills --json`, whose keys are fixed.
+   */
+  report?: ReportTables | null;
 }
 
 /**
@@ -71,7 +78,7 @@ export interface LastKnownProcess {
 }
 
 /** What `kills --json` prints of a kill: the log's fields, without the parser's prefixConstraint hint or the exporter's victim. */
-export type OomKillJson = Omit<OomKill, 'prefixConstraint' | 'victim'>;
+export type OomKillJson = Omit<OomKill, 'prefixConstraint' | 'victim' | 'report'>;
 
 /**
  * Escapes a log writer left in a message (escapes.ts): 'kmsg', the kernel's \xNN for bytes below 0x20 or

@@ -2,7 +2,7 @@ import { parseCgroupPath } from '../cgroup/info.js';
 import type { CgroupMemory } from '../cgroup/memory.js';
 import type { SnapshotProcess } from '../collection.js';
 import type { RecentKill } from '../kernellog/follower.js';
-import type { OomKillJson } from '../kernellog/types.js';
+import type { OomKill, OomKillJson } from '../kernellog/types.js';
 import { cgroupOf } from '../kills/store.js';
 
 /**
@@ -54,6 +54,28 @@ export function killJson(entry: RecentKill, containerNames: ReadonlyMap<string, 
       v === undefined || v === null
         ? null
         : { rssBytes: v.rssBytes, swapBytes: v.swapBytes, oomScore: v.oomScore, oomScoreAdj: v.oomScoreAdj, seenAt: iso(v.seenAtSeconds) },
+    report: reportJson(kill),
+  };
+}
+
+/** The report's tables as the API gives them (memory in pages, as the kernel printed them); null when it printed none. */
+function reportJson(kill: OomKill): Record<string, unknown> | null {
+  const r = kill.report;
+  if (r === undefined || r === null) return null;
+  return {
+    taskCount: r.taskCount,
+    tasks: r.tasks.map((t) => ({
+      pid: t.pid,
+      comm: t.name,
+      uid: t.uid,
+      tgid: t.tgid,
+      totalVmPages: t.totalVmPages,
+      rssPages: t.rssPages,
+      swapEntries: t.swapEntries,
+      pgtablesBytes: t.pgtablesBytes,
+      oomScoreAdj: t.oomScoreAdj,
+    })),
+    memInfo: r.memInfo,
   };
 }
 

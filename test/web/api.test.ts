@@ -87,10 +87,50 @@ const KILL_KEYS = [
   'systemd_unit',
   'runtime',
   'victim',
+  'report',
 ];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe('GET /api/v1/kills', () => {
+  it("gives a kill's task table (largest first) and Mem-Info where the report printed them; null where not", async () => {
+    const at = (t: number, m: string): string => `Nov 30 12:00:00 host kernel: [  ${t.toFixed(6)}] ${m}`;
+    const withTables = [
+      at(99.0, 'Mem-Info:'),
+      at(99.0, 'active_anon:1200 inactive_anon:34 isolated_anon:0'),
+      at(99.0, ' active_file:56 inactive_file:78 isolated_file:0'),
+      at(99.0, 'Node 0 active_anon:4800kB inactive_anon:136kB'),
+      at(99.1, 'Tasks state (memory values in pages):'),
+      at(99.1, '[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name'),
+      at(99.1, '[    300]     0   300     1000      120      100       20         0    40960        0             0 small one'),
+      at(99.1, '[   4244]  1000  4244    20634    19782    18080     1702         0   200704        7           200 big <i>x</i>'),
+      at(99.1, '[    301]     0   301     2000      500      400      100         0    45056        0          -100 middle'),
+      report(4244, 'big <i>x</i>', 99.2),
+    ].join('\n');
+    const { exporter: e } = await start([withTables, report(4245, 'no-tables', 103)]);
+    const kills = ((await getJson(e, '/api/v1/kills')).body.data as { kills: Record<string, unknown>[] }).kills;
+    const [none, big] = kills;
+    expect(none!['report']).toBeNull();
+    const r = big!['report'] as { taskCount: number; tasks: Record<string, unknown>[]; memInfo: Record<string, number> };
+    expect(r.taskCount).toBe(3);
+    expect(r.tasks.map((t) => t['pid'])).toEqual([4244, 301, 300]);
+    expect(r.tasks[0]).toEqual({
+      pid: 4244,
+      comm: 'big <i>x</i>',
+      uid: 1000,
+      tgid: 4244,
+      totalVmPages: 20634,
+      rssPages: 19782,
+      swapEntries: 7,
+      pgtablesBytes: 200704,
+      oomScoreAdj: 200,
+    });
+    expect(r.tasks[1]!['oomScoreAdj']).toBe(-100);
+    expect(r.memInfo).toEqual({ active_anon: 1200, inactive_anon: 34, isolated_anon: 0, active_file: 56, inactive_file: 78, isolated_file: 0 });
+    // The one kill with its report, by id.
+    const one = (await getJson(e, `/api/v1/kills/${String(big!['id'])}`)).body.data as { kill: Record<string, unknown> };
+    expect(one.kill['report']).toEqual(r);
+  });
+
   it('lists the kills newest first with every documented field, typed, null when unknown', async () => {
     const { exporter: e } = await start([report(4242, 'victim-a', 100), report(4243, 'victim-b', 101), killedOnly(100, 'python3')]);
     const { status, body, headers } = await getJson(e, '/api/v1/kills');

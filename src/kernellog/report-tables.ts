@@ -1,0 +1,96 @@
+/**
+ * The tables an OOM report prints before its kill line, read by the parser (pure): the task table ("who
+ * else held memory at that moment") and the Mem-Info summary. Kernels differ in the task table's columns
+ * (3.x: rss nr_ptes nr_pmds; 4.19: pgtables_bytes; 6.x: rss_anon rss_file rss_shmem), so the header line
+ * names them and rows are read by position; the name is the rest of the line (it may hold spaces).
+ */
+
+/** One row of the task table. Memory values are in pages, as the kernel prints them (null: not a column of this kernel). */
+export interface TaskRow {
+  pid: number;
+  uid: number | null;
+  tgid: number | null;
+  totalVmPages: number | null;
+  rssPages: number | null;
+  pgtablesBytes: number | null;
+  swapEntries: number | null;
+  oomScoreAdj: number | null;
+  name: string;
+}
+
+/** What the parser keeps of a report's tables for its kill. */
+export interface ReportTables {
+  /** The largest tasks by RSS, largest first, at most TASKS_KEPT; [] when the report had no task table. */
+  tasks: TaskRow[];
+  /** How many rows the task table had. */
+  taskCount: number;
+  /** Mem-Info's first lines as key → number (pages, as printed: active_anon, free, ...); null when not printed. */
+  memInfo: Record<string, number> | null;
+}
+
+export const TASKS_KEPT = 10;
+
+/** The column names of a task-table header ("[  pid  ]   uid  tgid total_vm rss ... name"), or null. */
+export function taskHeader(m: string): string[] | null {
+  if (!/^\[\s*pid\s*\]/.test(m)) return null;
+  const cols = m
+    .slice(m.indexOf(']') + 1)
+    .trim()
+    .split(/\s+/);
+  return cols.at(-1) === 'name' ? cols : null;
+}
+
+/** One task row under `columns` (those after the pid), or null when the line is not one. */
+export function taskRow(m: string, columns: readonly string[]): TaskRow | null {
+  const close = m.indexOf(']');
+  if (m.charCodeAt(0) !== 91 /* [ */ || close < 2) return null;
+  const pid = Number(m.slice(1, close).trim());
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  // The numeric columns, then the name: the rest of the line after them.
+  const numeric = columns.length - 1;
+  let at = close + 1;
+  const values = new Map<string, number>();
+  for (let i = 0; i < numeric; i++) {
+    while (m.charCodeAt(at) === 32) at++;
+    const start = at;
+    if (m.charCodeAt(at) === 45 /* - */) at++;
+    while (at < m.length && m.charCodeAt(at) >= 48 && m.charCodeAt(at) <= 57) at++;
+    if (at === start || m.charCodeAt(at) !== 32) return null;
+    values.set(columns[i]!, Number(m.slice(start, at)));
+  }
+  const name = m.slice(at + 1).replace(/^ +/, '');
+  const get = (k: string): number | null => values.get(k) ?? null;
+  return {
+    pid,
+    uid: get('uid'),
+    tgid: get('tgid'),
+    totalVmPages: get('total_vm'),
+    rssPages: get('rss'),
+    pgtablesBytes: get('pgtables_bytes'),
+    swapEntries: get('swapents'),
+    oomScoreAdj: get('oom_score_adj'),
+    name,
+  };
+}
+
+/** Keeps `row` among the TASKS_KEPT largest by RSS in `kept` (largest first). */
+export function keepLargest(kept: TaskRow[], row: TaskRow): void {
+  const rss = row.rssPages ?? -1;
+  if (kept.length === TASKS_KEPT && rss <= (kept[TASKS_KEPT - 1]!.rssPages ?? -1)) return;
+  let i = kept.length;
+  while (i > 0 && (kept[i - 1]!.rssPages ?? -1) < rss) i--;
+  kept.splice(i, 0, row);
+  if (kept.length > TASKS_KEPT) kept.pop();
+}
+
+/** The key:number tokens of a Mem-Info line ("active_anon:1234 inactive_anon:56 ..."), or null when it is not one. */
+export function memInfoTokens(m: string): [string, number][] | null {
+  const tokens = m.trim().split(/\s+/);
+  const out: [string, number][] = [];
+  for (const t of tokens) {
+    const match = /^([a-z_]+):(\d+)$/.exec(t);
+    if (match === null) return out.length > 0 ? out : null;
+    out.push([match[1]!, Number(match[2])]);
+  }
+  return out.length > 0 ? out : null;
+}

@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { killsIn } from '../../src/kernellog/backlog.js';
+import { keepLargest, memInfoTokens, taskHeader, taskRow, TASKS_KEPT, type TaskRow } from '../../src/kernellog/report-tables.js';
+import { fileBacklog } from '../../src/kernellog/sources/file.js';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/kernellog/${name}`, import.meta.url));
+
+describe('the task table', () => {
+  it.each([
+    // 6.x, 4.19-5.x, a patched kernel with an extra column (dmesg-lkml-mempolicy.txt), 3.x.
+    ['[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name', 11],
+    ['[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name', 8],
+    ['[  pid  ]   uid  tgid total_vm      rss (01)nrss  pgtables_bytes swapents oom_score_adj name', 9],
+    ['[ pid ]   uid  tgid total_vm      rss nr_ptes nr_pmds swapents oom_score_adj name', 9],
+  ])('reads the header of every kernel: %s', (header, n) => {
+    expect(taskHeader(header)).toHaveLength(n);
+  });
+
+  it('reads a row by its header: names with spaces and markup whole, negative adj, missing columns null', () => {
+    const cols = taskHeader('[ pid ]   uid  tgid total_vm      rss nr_ptes nr_pmds swapents oom_score_adj name')!;
+    expect(taskRow('[ 1234]  1000  1234   123456    7890      50       3        0          -998 Web (Content) <b>', cols)).toEqual({
+      pid: 1234,
+      uid: 1000,
+      tgid: 1234,
+      totalVmPages: 123456,
+      rssPages: 7890,
+      pgtablesBytes: null,
+      swapEntries: 0,
+      oomScoreAdj: -998,
+      name: 'Web (Content) <b>',
+    });
+  });
+
+  it('is no row: another bracketed line, a short row', () => {
+    const cols = taskHeader('[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name')!;
+    expect(taskRow('[drm] something else', cols)).toBeNull();
+    expect(taskRow('[   12]     0    12', cols)).toBeNull();
+    expect(taskHeader('[ 12.5] not a header')).toBeNull();
+  });
+
+  it(`keeps the ${TASKS_KEPT} largest by RSS, largest first`, () => {
+    const kept: TaskRow[] = [];
+    const row = (pid: number, rss: number): TaskRow => ({
+      pid,
+      uid: 0,
+      tgid: pid,
+      totalVmPages: 0,
+      rssPages: rss,
+      pgtablesBytes: 0,
+      swapEntries: 0,
+      oomScoreAdj: 0,
+      name: `p${pid}`,
+    });
+    for (let pid = 1; pid <= 50; pid++) keepLargest(kept, row(pid, (pid * 37) % 101));
+    expect(kept).toHaveLength(TASKS_KEPT);
+    const rss = kept.map((r) => r.rssPages!);
+    expect(rss).toEqual([...rss].sort((a, b) => b - a));
+    expect(rss[0]).toBe(Math.max(...Array.from({ length: 50 }, (_, i) => ((i + 1) * 37) % 101)));
+  });
+
+  it("Mem-Info's summary tokens; a line of other words is none", () => {
+    expect(memInfoTokens(' active_file:56 inactive_file:78')).toEqual([
+      ['active_file', 56],
+      ['inactive_file', 78],
+    ]);
+    expect(memInfoTokens('Node 0 active_anon:4800kB')).toBeNull();
+  });
+});
+
+describe('a kill carries its report tables, from real reports', () => {
+  it('6.18 memcg kill read from /dev/kmsg on this machine: its one task', async () => {
+    const [k] = await killsIn(fileBacklog(fixture('kmsg-memcg-v1-6.18.txt')));
+    expect(k?.report?.taskCount).toBe(1);
+    expect(k?.report?.tasks[0]).toMatchObject({ pid: 1928, name: 'oom (test) 1', rssPages: 19782, pgtablesBytes: 200704, oomScoreAdj: 0 });
+  });
+
+  it('a patched kernel with an extra column (LKML): rows by the header, largest first', async () => {
+    const kills = await killsIn(fileBacklog(fixture('dmesg-lkml-mempolicy.txt')));
+    const tasks = kills[0]?.report?.tasks ?? [];
+    expect(tasks[0]).toMatchObject({ pid: 12399, name: 'a.out', rssPages: 1311056, pgtablesBytes: 10534912 });
+    expect(tasks.map((t) => t.rssPages)).toEqual([...tasks.map((t) => t.rssPages)].sort((a, b) => b! - a!));
+  });
+
+  it('a report without a task table has no tables', async () => {
+    const [k] = await killsIn(fileBacklog(fixture('dmesg-iso-ert7797.txt')));
+    // The header line is there, its rows were not in the excerpt.
+    expect(k?.report).toEqual({ tasks: [], taskCount: 0, memInfo: null });
+  });
+});
