@@ -41,7 +41,7 @@ export function renderPage(m: PageModel): string {
   const body = api
     ? `<section><h2>Host memory</h2><dl id="host">${m.status === null ? '' : items(hostItems(m.status))}</dl></section>
 <section><h2>Latest kills</h2>
-<div class="scroll"><table id="kills">${head(['When', 'Victim (PID)', 'Where', 'Constraint', 'Killer', 'Memory at death'])}
+<div class="scroll"><table id="kills">${head(['When', 'Victim (PID)', 'Where', 'Constraint', 'Killer', 'Memory at death', 'Largest tasks then'])}
 <tbody id="kills-body">${kills.map((k) => row(killCells(k), ` data-id="${k.id}"`)).join('')}</tbody></table></div>
 <p id="kills-empty"${kills.length > 0 ? ' hidden' : ''}>No kill since the exporter started.</p></section>
 <section><h2>Next victims</h2>

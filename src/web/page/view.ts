@@ -22,6 +22,8 @@ export interface KillView {
   fileRssBytes: number | null;
   shmemRssBytes: number | null;
   victim: { rssBytes: number | null; swapBytes: number | null } | null;
+  /** The report's task table (the API's `report`), when the kernel printed it. */
+  report?: { taskCount: number; tasks: { pid: number; comm: string; rssPages: number | null }[] } | null;
 }
 
 export interface ProcessView {
@@ -94,8 +96,19 @@ export function fmtDeathMemory(k: KillView): string {
   return parts.length === 0 ? '–' : parts.join(', ');
 }
 
+/**
+ * Who else held memory then: the report's three largest tasks with their RSS (the kernel prints pages;
+ * shown at 4 KiB a page, the size on x86-64 and most arm64 kernels), and how many rows the table had.
+ */
+export function fmtLargestTasks(k: KillView): string {
+  const r = k.report;
+  if (r === undefined || r === null || r.tasks.length === 0) return '–';
+  const top = r.tasks.slice(0, 3).map((t) => `${t.comm} (${t.pid}) ${fmtBytes(t.rssPages === null ? null : t.rssPages * 4096)}`);
+  return top.join(', ') + (r.taskCount > 3 ? `, of ${r.taskCount} tasks` : '');
+}
+
 export function killCells(k: KillView): string[] {
-  return [fmtTime(k.time), `${k.comm} (${k.pid})`, fmtWhere(k), k.constraint ?? '–', k.killer, fmtDeathMemory(k)];
+  return [fmtTime(k.time), `${k.comm} (${k.pid})`, fmtWhere(k), k.constraint ?? '–', k.killer, fmtDeathMemory(k), fmtLargestTasks(k)];
 }
 
 export function processCells(p: ProcessView): string[] {
@@ -136,4 +149,16 @@ export function logItems(s: StatusView): string[][] {
 }
 
 /** Every function above, in an order where each comes after those it calls (for the script). */
-export const VIEW_FUNCTIONS = [fmtBytes, fmtTime, fmtWhere, fmtDeathMemory, killCells, processCells, cgroupCells, fmtShare, hostItems, logItems] as const;
+export const VIEW_FUNCTIONS = [
+  fmtBytes,
+  fmtTime,
+  fmtWhere,
+  fmtDeathMemory,
+  fmtLargestTasks,
+  killCells,
+  processCells,
+  cgroupCells,
+  fmtShare,
+  hostItems,
+  logItems,
+] as const;

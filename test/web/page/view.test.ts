@@ -1,6 +1,17 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { cgroupCells, fmtBytes, fmtDeathMemory, fmtWhere, hostItems, killCells, VIEW_FUNCTIONS, type KillView, type StatusView } from '../../../src/web/page/view.js';
+import {
+  cgroupCells,
+  fmtBytes,
+  fmtDeathMemory,
+  fmtLargestTasks,
+  fmtWhere,
+  hostItems,
+  killCells,
+  VIEW_FUNCTIONS,
+  type KillView,
+  type StatusView,
+} from '../../../src/web/page/view.js';
 
 const KILL: KillView = {
   id: 7,
@@ -65,5 +76,21 @@ describe('the view functions', () => {
     const out = runInNewContext(`${source}\n[killCells(kill), cgroupCells(cg)]`, { kill, cg }) as string[][];
     // Arrays made in another context: compared by their contents.
     expect(JSON.parse(JSON.stringify(out))).toEqual([killCells(kill), cgroupCells(cg)]);
+  });
+});
+
+describe('the largest tasks of a kill', () => {
+  it('the three largest of the report with their RSS (4 KiB pages), and how many rows it had; a dash without a table', () => {
+    const tasks = [
+      { pid: 9, comm: 'java', rssPages: 262144 },
+      { pid: 8, comm: '<b>x</b>', rssPages: 256 },
+      { pid: 7, comm: 'sh', rssPages: null },
+      { pid: 6, comm: 'tiny', rssPages: 1 },
+    ];
+    expect(fmtLargestTasks({ report: { taskCount: 57, tasks } } as unknown as KillView)).toBe(
+      `java (9) ${fmtBytes(1 << 30)}, <b>x</b> (8) ${fmtBytes(1 << 20)}, sh (7) ${fmtBytes(null)}, of 57 tasks`,
+    );
+    expect(fmtLargestTasks({ report: null } as unknown as KillView)).toBe('–');
+    expect(fmtLargestTasks({} as unknown as KillView)).toBe('–');
   });
 });
