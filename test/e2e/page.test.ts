@@ -64,8 +64,8 @@ describe.runIf(requireRoot() && fs.existsSync(CHROMIUM))('the console in a brows
       expect(text[5]).toMatch(/^RSS \d+\.\d (KiB|MiB), seen \d+\.\d (KiB|MiB) \+ swap /);
       // As text: the name added no <i> element, and the row is one row of six cells.
       expect(await page.locator('i').count()).toBe(before);
-      expect(await row.locator('td').count()).toBe(6);
-      expect(await cells()).toBeGreaterThanOrEqual(cellsBefore + 6);
+      expect(await row.locator('td').count()).toBe(7);
+      expect(await cells()).toBeGreaterThanOrEqual(cellsBefore + 7);
       fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
