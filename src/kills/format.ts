@@ -5,10 +5,17 @@ import { cgroupOf } from './store.js';
 
 /** One kill as one JSON line: exactly OomKillJson's keys, in OomKill's order, null where the log did not say. */
 export function formatKillJson(kill: OomKill): string {
-  // Built key by key so that the order and the key set are the contract's even if a caller hands in an
-  // object with extra or reordered properties. prefixConstraint is left out on purpose: it is the
-  // parser's hint for constraintLabel(), and `constraint` holds only what the kernel printed.
-  return JSON.stringify({
+  return JSON.stringify(killJsonFields(kill));
+}
+
+/**
+ * The fields of `kills --json` (and the first ones of the API's kills), key by key so that the order and
+ * the key set are the contract's even if a caller hands in an object with extra or reordered properties.
+ * prefixConstraint is left out on purpose: it is the parser's hint for constraintLabel(), and
+ * `constraint` holds only what the kernel printed.
+ */
+export function killJsonFields(kill: OomKill): OomKillJson {
+  return {
     killer: kill.killer,
     pid: kill.pid,
     comm: kill.comm,
@@ -25,7 +32,7 @@ export function formatKillJson(kill: OomKill): string {
     oomScoreAdj: kill.oomScoreAdj,
     time: kill.time,
     uptimeSeconds: kill.uptimeSeconds,
-  } satisfies Record<keyof OomKillJson, unknown>);
+  } satisfies Record<keyof OomKillJson, unknown>;
 }
 
 /**

@@ -2,7 +2,8 @@ import { parseCgroupPath } from '../cgroup/info.js';
 import type { CgroupMemory } from '../cgroup/memory.js';
 import type { SnapshotProcess } from '../collection.js';
 import type { RecentKill } from '../kernellog/follower.js';
-import type { OomKill, OomKillJson } from '../kernellog/types.js';
+import type { OomKill } from '../kernellog/types.js';
+import { killJsonFields } from '../kills/format.js';
 import { cgroupOf } from '../kills/store.js';
 
 /**
@@ -20,26 +21,9 @@ export function killJson(entry: RecentKill, containerNames: ReadonlyMap<string, 
   const owner = where === null ? null : parseCgroupPath(where.cgroup);
   const containerId = owner === null ? null : orNull(owner.container_id);
   const v = kill.victim;
-  // Key by key, as formatKillJson: the key set is the contract whatever the kill object holds. `time` is
-  // the wall-clock time always (the log's own, or boot time plus the kernel's uptime stamp).
-  const fields = {
-    killer: kill.killer,
-    pid: kill.pid,
-    comm: kill.comm,
-    uid: kill.uid,
-    constraint: kill.constraint,
-    memcg: kill.memcg,
-    oomMemcg: kill.oomMemcg,
-    invoker: kill.invoker,
-    totalVmBytes: kill.totalVmBytes,
-    anonRssBytes: kill.anonRssBytes,
-    fileRssBytes: kill.fileRssBytes,
-    shmemRssBytes: kill.shmemRssBytes,
-    pgtablesBytes: kill.pgtablesBytes,
-    oomScoreAdj: kill.oomScoreAdj,
-    time: iso(timestampSeconds),
-    uptimeSeconds: kill.uptimeSeconds,
-  } satisfies Record<keyof OomKillJson, unknown>;
+  // The keys of `kills --json`, in its order; `time` is the wall-clock time always (the log's own, or
+  // boot time plus the kernel's uptime stamp).
+  const fields = { ...killJsonFields(kill), time: iso(timestampSeconds) };
   return {
     id,
     ...fields,
