@@ -25,16 +25,19 @@ export function createLogger(level: LogLevel, format: LogFormat, write: (line: s
   const min = LOG_LEVELS.indexOf(level);
   const emit = (lvl: LogLevel, msg: string, fields: LogFields = {}): void => {
     if (LOG_LEVELS.indexOf(lvl) < min) return;
-    const entries: [string, string | number | boolean][] = [
+    const entries: [string, string | number | boolean | null][] = [
       ['time', new Date().toISOString()],
       ['level', lvl],
       ['msg', msg],
     ];
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null) entries.push([k, v]);
+    // undefined means "not a field here"; null means "a field whose value is unknown", and is kept so
+    // a log pipeline sees every key of a record (a kill's last_oom_score when the exporter never saw
+    // the victim): JSON null, and an empty logfmt value (`key=`), which logfmt parsers read as empty.
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) entries.push([k, v]);
     if (format === 'json') {
       write(JSON.stringify(Object.fromEntries(entries)) + '\n');
     } else {
-      write(entries.map(([k, v]) => `${k}=${logfmtValue(String(v))}`).join(' ') + '\n');
+      write(entries.map(([k, v]) => (v === null ? `${k}=` : `${k}=${logfmtValue(String(v))}`)).join(' ') + '\n');
     }
   };
   return {

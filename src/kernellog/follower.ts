@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import nodePath from 'node:path';
 import type { Logger } from '../log.js';
+import { readBootClock } from '../procfs/boot.js';
 import { createOomParser } from './parse.js';
 import { chooseSource, type SourceChoice } from './sources/auto.js';
 import { SOURCES, sourceNamed, type AnySourceDefinition, type KernelLogSourceName, type SourceName, type SourcePosition } from './sources/index.js';
@@ -102,16 +101,6 @@ export const GRANT_HINT =
 /** A position of the follower's source, taken by checkpoint(); null before anything was read. */
 export type Checkpoint = SourcePosition | null;
 
-/** Boot time in seconds since the epoch, from <procfs>/stat btime; null when unknown. */
-function readBootTime(procfs: string): number | null {
-  try {
-    const m = /^btime (\d+)$/m.exec(fs.readFileSync(nodePath.join(procfs, 'stat'), 'utf8'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The chosen source, live, from its registration; a position it gets is always its own. */
 function createSource(
   definition: AnySourceDefinition | undefined,
@@ -147,7 +136,8 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   }
 
   const bootId = readBootId(procfs);
-  const bootTime = readBootTime(procfs);
+  // Sub-second where it can be: a kill must not come out before the victim was last seen alive.
+  const bootTime = readBootClock(procfs)?.bootTimeSeconds ?? null;
   const stateFile = opts.stateFile;
   let position: SourcePosition | undefined;
   let resume = { resumed: false, reason: 'no --kernel-log.state-file: starting at the end of the log' };

@@ -94,3 +94,25 @@ export function memInfoTokens(m: string): [string, number][] | null {
   }
   return out.length > 0 ? out : null;
 }
+
+/** Page sizes Linux runs with: 4 KiB (x86, most arm64), 8 KiB (sparc64), 16 and 64 KiB (arm64, ppc64). */
+const PAGE_SIZES = [4096, 8192, 16384, 65536] as const;
+
+/**
+ * The page size of the kernel that printed a report, or null when the report cannot tell. The task
+ * table counts pages and the kill line the same victim's RSS in kB, both taken within the same
+ * moment: their ratio is the page size. A report printed elsewhere (a log copied from a 64 KiB-page
+ * arm64 host) is read right, where assuming 4 KiB or the reading host's size would be 16 times off.
+ * The two counts may differ by what the victim touched in between, so the ratio is matched within 20%.
+ */
+export function reportPageBytes(
+  tables: ReportTables,
+  pid: number,
+  victim: { anonRssBytes: number | null; fileRssBytes: number | null; shmemRssBytes: number | null },
+): number | null {
+  const row = tables.tasks.find((t) => t.pid === pid);
+  if (row === undefined || row.rssPages === null || row.rssPages <= 0 || victim.anonRssBytes === null) return null;
+  const bytes = victim.anonRssBytes + (victim.fileRssBytes ?? 0) + (victim.shmemRssBytes ?? 0);
+  const ratio = bytes / row.rssPages;
+  return PAGE_SIZES.find((size) => Math.abs(ratio / size - 1) <= 0.2) ?? null;
+}

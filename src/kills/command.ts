@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import type { Writable } from 'node:stream';
 import { FlagError } from '../flags.js';
 import { streamKills, type KillSink } from '../kernellog/backlog.js';
@@ -6,7 +5,8 @@ import { chooseSource } from '../kernellog/sources/auto.js';
 import { fileBacklog } from '../kernellog/sources/file.js';
 import { SOURCES, sourceNamed, type AnySourceDefinition } from '../kernellog/sources/index.js';
 import type { Backlog, SourceSettings } from '../kernellog/sources/source.js';
-import { createKillsTable, formatKillJson, TABLE_WINDOW, type BootClock } from './format.js';
+import { readBootClock, type BootClock } from '../procfs/boot.js';
+import { createKillsTable, formatKillJson, TABLE_WINDOW } from './format.js';
 import { streamOutput } from './output.js';
 
 export interface KillsOptions {
@@ -59,17 +59,6 @@ export interface KillsSources {
   clock?: BootClock | null;
 }
 
-/** This boot's clock from /proc, or null when it cannot be read. */
-export function readBootClock(): BootClock | null {
-  try {
-    const btime = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'utf8'))?.[1];
-    const uptime = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
-    return btime !== undefined && Number.isFinite(uptime) ? { bootTimeSeconds: Number(btime), uptimeSeconds: uptime } : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The live kernel log's backlog: the source `auto` picks (/dev/kmsg, else journald, else a syslog
  * file), read once through its own backlog mode; or why there is none.
@@ -112,7 +101,7 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
   }
 
   // --json keeps the records' own time and uptime; the table puts this boot's wall clock on uptime stamps.
-  const table = opts.json ? null : createKillsTable(TABLE_WINDOW, live.clock === undefined ? readBootClock() : live.clock);
+  const table = opts.json ? null : createKillsTable(TABLE_WINDOW, live.clock === undefined ? readBootClock('/proc') : live.clock);
   // While the table holds rows to size its columns: chunks read since the last look, to tell a log that
   // is still pouring in from one that paused (a pipe left open).
   let quiet: NodeJS.Timeout | null = null;

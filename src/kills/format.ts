@@ -1,6 +1,7 @@
 import { constraintLabel } from '../kernellog/parse.js';
 import type { OomKill, OomKillJson } from '../kernellog/types.js';
 import type { LogFields } from '../log.js';
+import type { BootClock } from '../procfs/boot.js';
 import { cgroupOf } from './store.js';
 
 /** One kill as one JSON line: exactly OomKillJson's keys, in OomKill's order, null where the log did not say. */
@@ -79,17 +80,6 @@ export function escapeForTerminal(s: string): string {
 }
 
 const COLUMNS = ['TIME', 'PID', 'COMM', 'KILLER', 'CONSTRAINT', 'MEMCG', 'ANON-RSS', 'INVOKER'] as const;
-
-/**
- * This boot's clock, to put a wall-clock time on records that have only the kernel's uptime stamp
- * (/dev/kmsg, plain dmesg), as `dmesg -T` does: boot time plus uptime, early by any time spent suspended.
- */
-export interface BootClock {
-  /** /proc/stat btime, seconds since the epoch. */
-  bootTimeSeconds: number;
-  /** /proc/uptime now: a stamp beyond it cannot be this boot's, and keeps its uptime form. */
-  uptimeSeconds: number;
-}
 
 /** A local wall-clock time with its offset, to the second: 2026-11-30T15:00:01+01:00. */
 export function localIsoTime(epochSeconds: number): string {

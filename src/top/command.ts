@@ -1,6 +1,7 @@
 import { FlagError } from '../flags.js';
-import { readBootClock, type KillsSources } from '../kills/command.js';
+import type { KillsSources } from '../kills/command.js';
 import { localIsoTime } from '../kills/format.js';
+import { readBootClock } from '../procfs/boot.js';
 import { createTopReader, readLatestKills } from './read.js';
 import { fixedLines, KILLS_SHOWN, renderScreen, type KillsState } from './screen.js';
 
@@ -10,6 +11,10 @@ export interface TopOptions {
   limit: number | undefined;
   intervalSeconds: number;
   cgroup: string | undefined;
+  /** --path.procfs, --path.sysfs, --path.cgroupfs, as the exporter's (e.g. /host/proc in a container). */
+  procfs: string | undefined;
+  sysfs: string | undefined;
+  cgroupfs: string | undefined;
 }
 
 export const DEFAULT_LIMIT = 20;
@@ -17,7 +22,7 @@ export const DEFAULT_INTERVAL_SECONDS = 2;
 /** The kernel log is read again at most this often: a journal backlog can take a while to read. */
 const KILLS_EVERY_MS = 5000;
 
-export const TOP_USAGE = `usage: oom-exporter top [--once] [-n N] [--interval SECONDS] [--cgroup PATH]
+export const TOP_USAGE = `usage: oom-exporter top [--once] [-n N] [--interval SECONDS] [--cgroup PATH] [--path.procfs PATH] ...
 
 The processes the OOM killer would take next (by oom_score, with RSS, swap, oom_score_adj, memory
 cgroup and that cgroup's headroom: limit - usage) and the latest OOM kills in the kernel log, refreshed
@@ -27,6 +32,9 @@ like top. It reads /proc, the cgroup filesystem and the kernel log itself: no ex
   -n, --limit N       show N processes (default: as many as fit the terminal, else ${DEFAULT_LIMIT})
   --interval SECONDS  time between refreshes (default ${DEFAULT_INTERVAL_SECONDS})
   --cgroup PATH       only processes in this memory cgroup or below it (as /proc/PID/cgroup prints it)
+  --path.procfs PATH  procfs mountpoint (default /proc; e.g. /host/proc in a container)
+  --path.sysfs PATH   sysfs mountpoint (default /sys)
+  --path.cgroupfs PATH  cgroup filesystem root (default: found in mountinfo, under --path.sysfs)
 
 Keys: q or Ctrl-C quits. Names are shown with control characters escaped as \\xNN.
 `;
@@ -48,14 +56,38 @@ function positiveSeconds(text: string, name: string): number {
   return n;
 }
 
+function mountPath(text: string, name: string): string {
+  if (!text.startsWith('/')) throw new FlagError(`top: ${name} must be an absolute path (got "${text}")`);
+  return text.length > 1 ? text.replace(/\/+$/, '') : text;
+}
+
+/** The same flag under its two spellings (-n, --limit) is one flag. */
+const CANONICAL: Record<string, string> = { '-n': '--limit' };
+
 export function parseTopArgs(argv: readonly string[]): TopOptions {
-  const opts: TopOptions = { once: false, limit: undefined, intervalSeconds: DEFAULT_INTERVAL_SECONDS, cgroup: undefined };
+  const opts: TopOptions = {
+    once: false,
+    limit: undefined,
+    intervalSeconds: DEFAULT_INTERVAL_SECONDS,
+    cgroup: undefined,
+    procfs: undefined,
+    sysfs: undefined,
+    cgroupfs: undefined,
+  };
+  const seen = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     const eq = a.indexOf('=');
     const [flag, inline] = a.startsWith('--') && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, undefined];
+    // A flag given twice is a mistake to point out (which one was meant?), not one to settle silently.
+    const key = CANONICAL[flag] ?? flag;
+    if (seen.has(key)) throw new FlagError(`top: ${flag} is given more than once`);
+    seen.add(key);
     const arg = (): string => (inline !== undefined ? value([inline], 0, flag) : value(argv, ++i, flag));
     if (flag === '--once' && inline === undefined) opts.once = true;
+    else if (flag === '--path.procfs') opts.procfs = mountPath(arg(), flag);
+    else if (flag === '--path.sysfs') opts.sysfs = mountPath(arg(), flag);
+    else if (flag === '--path.cgroupfs') opts.cgroupfs = mountPath(arg(), flag);
     else if (flag === '-n' || flag === '--limit') opts.limit = positiveInteger(arg(), flag);
     else if (flag === '--interval') opts.intervalSeconds = positiveSeconds(arg(), flag);
     else if (flag === '--cgroup') {
@@ -102,13 +134,14 @@ export async function runTop(argv: readonly string[], io: TopIo, sources: TopSou
     io.err('oom-exporter: top: the output is not a terminal; use top --once for one screen\n');
     return 2;
   }
-  const reader = createTopReader({ procfs: sources.procfs ?? '/proc', sysfs: sources.sysfs ?? '/sys', cgroup: opts.cgroup });
-  const clock = sources.clock === undefined ? readBootClock() : sources.clock;
+  const procfs = opts.procfs ?? sources.procfs ?? '/proc';
+  const reader = createTopReader({ procfs, sysfs: opts.sysfs ?? sources.sysfs ?? '/sys', cgroupfs: opts.cgroupfs, cgroup: opts.cgroup });
+  const clock = sources.clock === undefined ? readBootClock(procfs) : sources.clock;
   const screen = async (kills: KillsState, rows: number | undefined, columns: number | undefined): Promise<string[]> => {
     const s = await reader.snapshot(kills);
     const killRows = 'kills' in kills ? Math.min(kills.kills.length, KILLS_SHOWN) : 0;
     const limit = opts.limit ?? (rows !== undefined ? Math.max(1, rows - fixedLines(killRows)) : DEFAULT_LIMIT);
-    return renderScreen(s, { limit, clock, time: localIsoTime(s.nowSeconds), columns });
+    return renderScreen(s, { limit, clock, time: localIsoTime(s.nowSeconds), columns, cgroup: opts.cgroup });
   };
 
   if (opts.once) {

@@ -18,6 +18,8 @@ export function parseSomeAvg10(text: string): number | undefined {
 export interface TopReaderOptions {
   procfs: string;
   sysfs: string;
+  /** The cgroup filesystem's root; undefined: found in mountinfo. */
+  cgroupfs?: string | undefined;
   /** Only processes in this cgroup or below (--cgroup); undefined: all. */
   cgroup: string | undefined;
 }
@@ -30,7 +32,7 @@ export interface TopReader {
 /** Reads the machine for `top`: the exporter's own process scanner and cgroup reader, no exporter needed. */
 export function createTopReader(opts: TopReaderOptions): TopReader {
   const scanner: ProcessScanner = createProcessScanner({ procfs: opts.procfs, wantCmdline: false });
-  const hierarchy = memoryHierarchy(discoverCgroupMounts({ procfs: opts.procfs, sysfs: opts.sysfs, cgroupfs: undefined }));
+  const hierarchy = memoryHierarchy(discoverCgroupMounts({ procfs: opts.procfs, sysfs: opts.sysfs, cgroupfs: opts.cgroupfs }));
   const cgroups: CgroupMemoryReader | undefined = hierarchy === undefined ? undefined : createCgroupMemoryReader(hierarchy);
   const files = new FileReader(4096);
 

@@ -1,6 +1,7 @@
 import { constraintLabel } from '../kernellog/parse.js';
 import type { OomKill } from '../kernellog/types.js';
-import { escapeForTerminal, whenOf, type BootClock } from '../kills/format.js';
+import { escapeForTerminal, whenOf } from '../kills/format.js';
+import type { BootClock } from '../procfs/boot.js';
 import { cgroupOf } from '../kills/store.js';
 
 /**
@@ -147,6 +148,8 @@ export interface RenderOptions {
   time: string;
   /** Terminal columns: longer lines are cut (a wrapped line would scroll the screen); undefined: not cut. */
   columns?: number | undefined;
+  /** The --cgroup filter, to say why the table is empty. */
+  cgroup?: string | undefined;
 }
 
 /** The screen as lines: header, NEXT VICTIMS (sorted, at most `limit`), LATEST KILLS (newest first). */
@@ -155,6 +158,11 @@ export function renderScreen(s: TopSnapshot, opts: RenderOptions): string[] {
   const lines = [header(s, opts.time), ''];
   lines.push(`NEXT VICTIMS (${s.victims.length} processes, by oom_score)`);
   lines.push(...table(VICTIM_HEADS, victims.map(victimCells), VICTIM_RIGHT));
+  if (s.victims.length === 0 && opts.cgroup !== undefined) {
+    // Most often a path written otherwise than the kernel does (cgroup v1 memory paths are relative to
+    // the memory hierarchy, with no /sys/fs/cgroup prefix).
+    lines.push(`no process in cgroup ${escapeForTerminal(opts.cgroup)} or below it; paths are as /proc/PID/cgroup prints them, e.g. /system.slice/cron.service`);
+  }
   lines.push('');
   if ('unreadable' in s.kills) {
     lines.push('LATEST KILLS');

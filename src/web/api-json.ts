@@ -3,6 +3,7 @@ import type { CgroupMemory } from '../cgroup/memory.js';
 import type { SnapshotProcess } from '../collection.js';
 import type { RecentKill } from '../kernellog/follower.js';
 import type { OomKill } from '../kernellog/types.js';
+import { reportPageBytes } from '../kernellog/report-tables.js';
 import { killJsonFields } from '../kills/format.js';
 import { cgroupOf } from '../kills/store.js';
 
@@ -60,6 +61,7 @@ function reportJson(kill: OomKill): Record<string, unknown> | null {
       oomScoreAdj: t.oomScoreAdj,
     })),
     memInfo: r.memInfo,
+    pageBytes: kill.pid === null ? null : reportPageBytes(r, kill.pid, kill),
   };
 }
 

@@ -13,6 +13,8 @@ export interface ApiRouteOptions extends ApiSources {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** The API's paths, for telling a wrong method (405) from a wrong path (404). */
+const API_PATH = /^\/api\/v1\/(kills|kills\/[^/]+|processes|status|events)$/;
 
 const send = (reply: FastifyReply, code: number, body: unknown): FastifyReply =>
   reply.code(code).type(JSON_TYPE).header('cache-control', 'no-store').send(JSON.stringify(body));
@@ -34,9 +36,10 @@ export const apiRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, opts) 
 
   app.get<{ Params: { id: string } }>('/api/v1/kills/:id', async (req, reply) => {
     const id = req.params.id;
-    const kill = /^\d{1,15}$/.test(id) ? data.kill(Number(id)) : undefined;
-    // JSON.stringify escapes the id: it is never echoed raw.
-    if (kill === undefined) return fail(reply, 404, `no kill with id ${JSON.stringify(id)} among the ones kept`);
+    // Only the id's one spelling: `01` or `1e0` is not kill 1, so a link names a kill one way.
+    const kill = /^(0|[1-9]\d{0,14})$/.test(id) ? data.kill(Number(id)) : undefined;
+    // A fixed message: no answer repeats the request.
+    if (kill === undefined) return fail(reply, 404, 'no kill with that id among the ones kept');
     return ok(reply, { kill });
   });
 
@@ -74,6 +77,21 @@ export const apiRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, opts) 
     for (const res of subscribers) res.end();
     subscribers.clear();
     done();
+  });
+
+  // Anything else under /api gets a JSON error, as a script reading the API expects, not the page's
+  // plain-text 404: a known path with another method is 405 with Allow, any other path 404. Static
+  // routes win over this wildcard, so it sees only what no route above takes (a trailing slash too).
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+    url: '/api/*',
+    handler: async (req, reply) => {
+      const path = req.url.split('?', 1)[0]!;
+      if (req.method !== 'GET' && req.method !== 'HEAD' && API_PATH.test(path)) {
+        return fail(reply.header('allow', 'GET, HEAD'), 405, 'the API is read-only: use GET or HEAD');
+      }
+      return fail(reply, 404, 'no such API path (see /api/v1/kills, /api/v1/kills/{id}, /api/v1/processes, /api/v1/status, /api/v1/events)');
+    },
   });
 
   app.get('/api/v1/events', async (req, reply) => {

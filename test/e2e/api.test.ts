@@ -58,6 +58,10 @@ describe.runIf(requireRoot())('the JSON API on a real OOM kill', () => {
       }
       expect(listed).toMatchObject({ killer: 'kernel', comm: COMM, cgroup: cg.path });
       expect(listed!.victim?.rssBytes).toBeGreaterThan(0);
+      // The kill's time (boot time to the millisecond plus the kernel's stamp) comes after the victim
+      // was last seen alive; with whole-second btime it could be up to a second early.
+      const seenAt = Date.parse((listed!.victim as unknown as { seenAt: string }).seenAt);
+      expect(Date.parse(listed!['time'] as string)).toBeGreaterThanOrEqual(seenAt);
       const event = await streamed;
       expect(event.id).toBe(listed!.id);
       expect(event).toEqual(listed);

@@ -87,6 +87,12 @@ describe.runIf(requireRoot())('oom-exporter top on the real /proc', () => {
     expect(lines[5]).toBe('');
   });
 
+  it('--cgroup naming no cgroup says so and how paths are written', async () => {
+    const { code, stdout } = await runCli(['top', '--once', '--cgroup', `/sys/fs/cgroup/memory${cgroup.path}`]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`no process in cgroup /sys/fs/cgroup/memory${cgroup.path} or below it; paths are as /proc/PID/cgroup prints them`);
+  });
+
   it('refuses to refresh into a pipe, and names a bad option', async () => {
     const plain = await runCli(['top']);
     expect(plain.code).toBe(2);
@@ -94,6 +100,18 @@ describe.runIf(requireRoot())('oom-exporter top on the real /proc', () => {
     const bad = await runCli(['top', '--interval', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--interval must be a number of seconds above 0 (got "x")');
+  });
+});
+
+describe('oom-exporter top --path.procfs', () => {
+  it('reads the processes of the procfs it is given (a host /proc mounted elsewhere; here a fixture)', async () => {
+    const { code, stdout, stderr } = await runCli(['top', '--once', `--path.procfs=${REPO}/test/fixtures/proc`]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const rows = stdout.split('\n').map((l) => l.trim().split(/\s+/));
+    // The fixture's PID 100 is python3 in app.service; this test's own process is not in that procfs.
+    expect(rows.find((r) => r[0] === '100')?.slice(0, 6)).toEqual(['100', '667', '500', '100.0M', '2.0M', 'python3']);
+    expect(rows.some((r) => r[0] === String(process.pid))).toBe(false);
   });
 });
 

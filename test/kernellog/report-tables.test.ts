@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { killsIn } from '../../src/kernellog/backlog.js';
-import { keepLargest, memInfoTokens, taskHeader, taskRow, TASKS_KEPT, type TaskRow } from '../../src/kernellog/report-tables.js';
+import { keepLargest, memInfoTokens, reportPageBytes, taskHeader, taskRow, TASKS_KEPT, type TaskRow } from '../../src/kernellog/report-tables.js';
 import { fileBacklog } from '../../src/kernellog/sources/file.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/kernellog/${name}`, import.meta.url));
@@ -80,6 +80,21 @@ describe('a kill carries its report tables, from real reports', () => {
     const tasks = kills[0]?.report?.tasks ?? [];
     expect(tasks[0]).toMatchObject({ pid: 12399, name: 'a.out', rssPages: 1311056, pgtablesBytes: 10534912 });
     expect(tasks.map((t) => t.rssPages)).toEqual([...tasks.map((t) => t.rssPages)].sort((a, b) => b! - a!));
+  });
+
+  it("derives the report's page size from the victim's row and its kill line", async () => {
+    // 6.18, x86-64: anon-rss 72320 kB + file-rss 6808 kB over 19782 pages is 4 KiB.
+    const [k] = await killsIn(fileBacklog(fixture('kmsg-memcg-v1-6.18.txt')));
+    expect(reportPageBytes(k!.report!, k!.pid!, k!)).toBe(4096);
+    // The same row counted in 64 KiB pages (an arm64 or ppc64 kernel), within what the victim touched
+    // between the two lines; a ratio near no page size, a victim not in the table, an empty row: unknown.
+    const row: TaskRow = { ...k!.report!.tasks[0]!, rssPages: 1236 };
+    const tables = { tasks: [row], taskCount: 1, memInfo: null };
+    expect(reportPageBytes(tables, row.pid, k!)).toBe(65536);
+    expect(reportPageBytes({ ...tables, tasks: [{ ...row, rssPages: 7000 }] }, row.pid, k!)).toBeNull();
+    expect(reportPageBytes(tables, row.pid + 1, k!)).toBeNull();
+    expect(reportPageBytes({ ...tables, tasks: [{ ...row, rssPages: 0 }] }, row.pid, k!)).toBeNull();
+    expect(reportPageBytes(tables, row.pid, { anonRssBytes: null, fileRssBytes: null, shmemRssBytes: null })).toBeNull();
   });
 
   it('a report without a task table has no tables', async () => {

@@ -5,12 +5,32 @@ import { parseSomeAvg10 } from '../../src/top/read.js';
 
 describe('parseTopArgs', () => {
   it('has defaults: refreshing, limit from the terminal, the default interval, all cgroups', () => {
-    expect(parseTopArgs([])).toEqual({ once: false, limit: undefined, intervalSeconds: DEFAULT_INTERVAL_SECONDS, cgroup: undefined });
+    expect(parseTopArgs([])).toEqual({
+      once: false,
+      limit: undefined,
+      intervalSeconds: DEFAULT_INTERVAL_SECONDS,
+      cgroup: undefined,
+      procfs: undefined,
+      sysfs: undefined,
+      cgroupfs: undefined,
+    });
   });
 
   it('reads every option, spaced and with =', () => {
-    expect(parseTopArgs(['--once', '-n', '5', '--interval', '0.5', '--cgroup', '/a/b'])).toEqual({ once: true, limit: 5, intervalSeconds: 0.5, cgroup: '/a/b' });
-    expect(parseTopArgs(['--limit=7', '--interval=3', '--cgroup=/x'])).toEqual({ once: false, limit: 7, intervalSeconds: 3, cgroup: '/x' });
+    const paths = { procfs: undefined, sysfs: undefined, cgroupfs: undefined };
+    expect(parseTopArgs(['--once', '-n', '5', '--interval', '0.5', '--cgroup', '/a/b'])).toEqual({
+      once: true,
+      limit: 5,
+      intervalSeconds: 0.5,
+      cgroup: '/a/b',
+      ...paths,
+    });
+    expect(parseTopArgs(['--limit=7', '--interval=3', '--cgroup=/x'])).toEqual({ once: false, limit: 7, intervalSeconds: 3, cgroup: '/x', ...paths });
+    expect(parseTopArgs(['--path.procfs', '/host/proc/', '--path.sysfs=/host/sys', '--path.cgroupfs', '/host/sys/fs/cgroup'])).toMatchObject({
+      procfs: '/host/proc',
+      sysfs: '/host/sys',
+      cgroupfs: '/host/sys/fs/cgroup',
+    });
   });
 
   it.each([
@@ -24,6 +44,10 @@ describe('parseTopArgs', () => {
     [['--cgroup='], /--cgroup needs a value/],
     [['--once=yes'], /unknown argument "--once=yes"/],
     [['--bogus'], /unknown argument "--bogus"/],
+    [['--limit=5', '--limit=6'], /--limit is given more than once/],
+    [['-n', '5', '--limit', '6'], /--limit is given more than once/],
+    [['--once', '--once'], /--once is given more than once/],
+    [['--path.procfs', 'proc'], /--path.procfs must be an absolute path \(got "proc"\)/],
   ])('refuses %j with a message naming what was wrong', (argv, message) => {
     expect(() => parseTopArgs(argv)).toThrow(FlagError);
     expect(() => parseTopArgs(argv)).toThrow(message);

@@ -134,6 +134,14 @@ describe('renderScreen', () => {
     expect(full.length).toBe(fixedLines(0) + 2);
   });
 
+  it('says when --cgroup matches no process, and how the path is written', () => {
+    const lines = renderScreen(snapshot(), { ...opts, cgroup: '/sys/fs/cgroup/memory/app' });
+    expect(lines).toContain('no process in cgroup /sys/fs/cgroup/memory/app or below it; paths are as /proc/PID/cgroup prints them, e.g. /system.slice/cron.service');
+    // Without a filter an empty table needs no explanation; with matches, none is given.
+    expect(renderScreen(snapshot(), opts).join('\n')).not.toContain('no process in cgroup');
+    expect(renderScreen(snapshot({ victims: [victim({ pid: 1 })] }), { ...opts, cgroup: '/' }).join('\n')).not.toContain('no process in cgroup');
+  });
+
   it('cuts lines to the terminal width when given one', () => {
     const lines = renderScreen(snapshot({ victims: [victim({ pid: 1, cgroup: '/' + 'x'.repeat(200) })] }), { ...opts, columns: 40 });
     expect(Math.max(...lines.map((l) => l.length))).toBe(40);

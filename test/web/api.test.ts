@@ -126,6 +126,8 @@ describe('GET /api/v1/kills', () => {
     });
     expect(r.tasks[1]!['oomScoreAdj']).toBe(-100);
     expect(r.memInfo).toEqual({ active_anon: 1200, inactive_anon: 34, isolated_anon: 0, active_file: 56, inactive_file: 78, isolated_file: 0 });
+    // The kill line says 904 kB where the row says 19782 pages: no page size fits, so none is claimed.
+    expect(r['pageBytes' as keyof typeof r]).toBeNull();
     // The one kill with its report, by id.
     const one = (await getJson(e, `/api/v1/kills/${String(big!['id'])}`)).body.data as { kill: Record<string, unknown> };
     expect(one.kill['report']).toEqual(r);
@@ -212,13 +214,43 @@ describe('GET /api/v1/kills/{id}', () => {
     const one = await getJson(e, `/api/v1/kills/${kills[1]!.id}`);
     expect(one.status).toBe(200);
     expect((one.body.data as { kill: { comm: string } }).kill.comm).toBe('victim-a');
-    for (const id of ['999999', 'abc', '%3Cscript%3E"x']) {
+    // `0${id}` is another spelling of a kept id: not the same kill.
+    for (const id of ['999999', 'abc', '%3Cscript%3E"x', `0${kills[1]!.id}`, `${kills[1]!.id}.0`]) {
       const res = await e.app.inject({ url: `/api/v1/kills/${id}` });
       expect(res.statusCode).toBe(404);
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-      expect(res.json()).toMatchObject({ status: 'error' });
-      expect(res.body).not.toContain('<script>"x');
+      expect(res.json()).toEqual({ status: 'error', error: 'no kill with that id among the ones kept' });
     }
+  });
+});
+
+describe('what the API does not serve', () => {
+  it('answers an unknown path under /api with a JSON 404 that does not repeat it, and another method with 405', async () => {
+    const { exporter: e } = await start([]);
+    for (const url of ['/api/v1/kills/', '/api/v1/nothing-here', '/api/v2/kills', '/api/', '/api/v1/kills/1/x?y=<b>']) {
+      const res = await e.app.inject({ url });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.json<{ status: string }>().status).toBe('error');
+      expect(res.body).not.toContain('nothing-here');
+      expect(res.body).not.toContain('<b>');
+    }
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH'] as const) {
+      for (const url of ['/api/v1/kills', '/api/v1/kills/1', '/api/v1/processes', '/api/v1/status', '/api/v1/events']) {
+        const res = await e.app.inject({ method, url });
+        expect(res.statusCode, `${method} ${url}`).toBe(405);
+        expect(res.headers['allow']).toBe('GET, HEAD');
+        expect(res.json()).toMatchObject({ status: 'error' });
+      }
+    }
+    // HEAD is GET without the body.
+    const head = await e.app.inject({ method: 'HEAD', url: '/api/v1/status' });
+    expect(head.statusCode).toBe(200);
+    expect(head.body).toBe('');
+    // Outside /api the plain-text 404 stays.
+    const page = await e.app.inject({ url: '/nothing' });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toBe('text/plain; charset=utf-8');
   });
 });
 

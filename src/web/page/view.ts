@@ -23,7 +23,7 @@ export interface KillView {
   shmemRssBytes: number | null;
   victim: { rssBytes: number | null; swapBytes: number | null } | null;
   /** The report's task table (the API's `report`), when the kernel printed it. */
-  report?: { taskCount: number; tasks: { pid: number; comm: string; rssPages: number | null }[] } | null;
+  report?: { taskCount: number; tasks: { pid: number; comm: string; rssPages: number | null }[]; pageBytes: number | null } | null;
 }
 
 export interface ProcessView {
@@ -97,13 +97,15 @@ export function fmtDeathMemory(k: KillView): string {
 }
 
 /**
- * Who else held memory then: the report's three largest tasks with their RSS (the kernel prints pages;
- * shown at 4 KiB a page, the size on x86-64 and most arm64 kernels), and how many rows the table had.
+ * Who else held memory then: the report's three largest tasks with their RSS, and how many rows the
+ * table had. The kernel prints pages: shown in bytes at the report's own page size, which the API
+ * derives from the victim's row; in pages when it could not.
  */
 export function fmtLargestTasks(k: KillView): string {
   const r = k.report;
   if (r === undefined || r === null || r.tasks.length === 0) return '–';
-  const top = r.tasks.slice(0, 3).map((t) => `${t.comm} (${t.pid}) ${fmtBytes(t.rssPages === null ? null : t.rssPages * 4096)}`);
+  const rss = (pages: number | null): string => (pages === null ? '–' : r.pageBytes === null ? `${pages} pages` : fmtBytes(pages * r.pageBytes));
+  const top = r.tasks.slice(0, 3).map((t) => `${t.comm} (${t.pid}) ${rss(t.rssPages)}`);
   return top.join(', ') + (r.taskCount > 3 ? `, of ${r.taskCount} tasks` : '');
 }
 

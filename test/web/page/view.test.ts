@@ -80,15 +80,21 @@ describe('the view functions', () => {
 });
 
 describe('the largest tasks of a kill', () => {
-  it('the three largest of the report with their RSS (4 KiB pages), and how many rows it had; a dash without a table', () => {
+  it("the three largest of the report with their RSS at the report's page size, and how many rows it had; a dash without a table", () => {
     const tasks = [
       { pid: 9, comm: 'java', rssPages: 262144 },
       { pid: 8, comm: '<b>x</b>', rssPages: 256 },
       { pid: 7, comm: 'sh', rssPages: null },
       { pid: 6, comm: 'tiny', rssPages: 1 },
     ];
-    expect(fmtLargestTasks({ report: { taskCount: 57, tasks } } as unknown as KillView)).toBe(
-      `java (9) ${fmtBytes(1 << 30)}, <b>x</b> (8) ${fmtBytes(1 << 20)}, sh (7) ${fmtBytes(null)}, of 57 tasks`,
+    expect(fmtLargestTasks({ report: { taskCount: 57, tasks, pageBytes: 4096 } } as unknown as KillView)).toBe(
+      `java (9) ${fmtBytes(1 << 30)}, <b>x</b> (8) ${fmtBytes(1 << 20)}, sh (7) –, of 57 tasks`,
+    );
+    // 64 KiB pages: sixteen times the bytes.
+    expect(fmtLargestTasks({ report: { taskCount: 1, tasks: tasks.slice(0, 1), pageBytes: 65536 } } as unknown as KillView)).toBe(`java (9) ${fmtBytes(16 * 2 ** 30)}`);
+    // A page size the report did not give away: the kernel's pages, as printed.
+    expect(fmtLargestTasks({ report: { taskCount: 2, tasks: tasks.slice(0, 2), pageBytes: null } } as unknown as KillView)).toBe(
+      'java (9) 262144 pages, <b>x</b> (8) 256 pages',
     );
     expect(fmtLargestTasks({ report: null } as unknown as KillView)).toBe('–');
     expect(fmtLargestTasks({} as unknown as KillView)).toBe('–');
