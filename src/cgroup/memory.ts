@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parsePressure } from '../procfs/pressure.js';
 import { FileReader, READ_GONE, SINGLE_SHOT, intAt } from '../procfs/read.js';
+import { parseMemoryStat, workingSet, type MemoryStatParts } from './memory-stat.js';
 import { cgroupDir, type MemoryHierarchy } from './mounts.js';
 
 /**
@@ -8,8 +9,10 @@ import { cgroupDir, type MemoryHierarchy } from './mounts.js';
  * reader of procfs/read.ts: a scrape reads a handful of small files per cgroup, and a promise per file
  * would cost more than the reads. Every value the kernel may not provide stays undefined.
  */
-export interface CgroupMemory {
+export interface CgroupMemory extends MemoryStatParts {
   usageBytes: number | undefined;
+  /** Usage minus inactive file (memory-stat.ts): what reclaim cannot easily give back. */
+  workingSetBytes: number | undefined;
   /** undefined when unlimited (v2 "max", v1's page-counter maximum) or unreadable. */
   limitBytes: number | undefined;
   /** v2 memory.swap.current; v1 memsw.usage − usage. undefined without swap accounting. */
@@ -77,6 +80,8 @@ export function createCgroupMemoryReader(hierarchy: MemoryHierarchy): CgroupMemo
   // ask once, where the mount's top cgroup shows it, instead of two failed opens and a stat per
   // cgroup on every scrape of a kernel without it.
   const v1Memsw = hierarchy.version === 1 && existsSync(`${mount.path}/memory.memsw.usage_in_bytes`);
+  // Likewise kernel-memory accounting (gone with CONFIG_MEMCG_KMEM off or cgroup.memory=nokmem).
+  const v1Kmem = hierarchy.version === 1 && existsSync(`${mount.path}/memory.kmem.usage_in_bytes`);
 
   function read(cgroupPath: string): CgroupMemory | null {
     const dir = cgroupDir(mount, cgroupPath);
@@ -95,7 +100,7 @@ export function createCgroupMemoryReader(hierarchy: MemoryHierarchy): CgroupMemo
         return res.text;
       },
     };
-    const sample = hierarchy.version === 2 ? readV2(cgroupFiles) : readV1(cgroupFiles, v1Unlimited, v1Memsw);
+    const sample = hierarchy.version === 2 ? readV2(cgroupFiles) : readV1(cgroupFiles, v1Unlimited, v1Memsw, v1Kmem);
     // ENOENT is either the cgroup removed (before or while we read it) or a file this kernel or this
     // cgroup does not have (memsw without swapaccount, memory.current in the v2 root): the directory
     // tells which, and one stat per scrape is only paid where a file was missing.
@@ -105,6 +110,15 @@ export function createCgroupMemoryReader(hierarchy: MemoryHierarchy): CgroupMemo
 
   return { hierarchy, read };
 }
+
+const NO_PARTS: MemoryStatParts = {
+  anonBytes: undefined,
+  fileBytes: undefined,
+  inactiveFileBytes: undefined,
+  shmemBytes: undefined,
+  kernelBytes: undefined,
+  sockBytes: undefined,
+};
 
 interface CgroupFiles {
   /** The decimal number a file starts with; undefined when missing, unreadable or not a number ("max"). */
@@ -116,8 +130,13 @@ function readV2(files: CgroupFiles): CgroupMemory {
   const events = files.text('memory.events');
   const pressureText = files.text('memory.pressure');
   const pressure = pressureText === undefined ? undefined : parsePressure(pressureText);
+  const usage = files.number('memory.current');
+  const stat = files.text('memory.stat');
+  const parts = stat === undefined ? NO_PARTS : parseMemoryStat(stat, 2);
   return {
-    usageBytes: files.number('memory.current'),
+    ...parts,
+    usageBytes: usage,
+    workingSetBytes: workingSet(usage, parts.inactiveFileBytes),
     // "max" is no number: no limit.
     limitBytes: files.number('memory.max'),
     swapUsageBytes: files.number('memory.swap.current'),
@@ -128,12 +147,16 @@ function readV2(files: CgroupFiles): CgroupMemory {
   };
 }
 
-function readV1(files: CgroupFiles, unlimited: number, memsw: boolean): CgroupMemory {
+function readV1(files: CgroupFiles, unlimited: number, memsw: boolean, kmemAccounting: boolean): CgroupMemory {
   const usage = files.number('memory.usage_in_bytes');
   const limit = v1Limit(files.number('memory.limit_in_bytes'), unlimited);
   const memswUsage = memsw ? files.number('memory.memsw.usage_in_bytes') : undefined;
   const memswLimit = memsw ? v1Limit(files.number('memory.memsw.limit_in_bytes'), unlimited) : undefined;
   const oomControl = files.text('memory.oom_control');
+  const stat = files.text('memory.stat');
+  const parts = stat === undefined ? NO_PARTS : parseMemoryStat(stat, 1);
+  // v1 keeps kernel memory (slab, stacks, page tables) in its own counter, charged into usage too.
+  const kmem = kmemAccounting ? files.number('memory.kmem.usage_in_bytes') : undefined;
 
   // memsw counts memory + swap together. The two files are read one after the other, so usage can
   // move in between: a negative difference is that race, not negative swap.
@@ -141,7 +164,10 @@ function readV1(files: CgroupFiles, unlimited: number, memsw: boolean): CgroupMe
   // The kernel refuses a memsw limit below the memory limit, so a limited memsw implies a limited memory.
   const swapLimit = limit !== undefined && memswLimit !== undefined ? memswLimit - limit : undefined;
   return {
+    ...parts,
+    kernelBytes: kmem,
     usageBytes: usage,
+    workingSetBytes: workingSet(usage, parts.inactiveFileBytes),
     limitBytes: limit,
     swapUsageBytes: swapUsage,
     swapLimitBytes: swapLimit,

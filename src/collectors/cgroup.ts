@@ -65,6 +65,50 @@ const L = ['cgroup'] as const;
 const VALUES: readonly { family: Family<'cgroup'>; value: (m: CgroupMemory) => number | undefined }[] = [
   { family: gauge('oom_cgroup_memory_usage_bytes', 'Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).', L), value: (m) => m.usageBytes },
   {
+    family: gauge(
+      'oom_cgroup_memory_working_set_bytes',
+      'Usage minus inactive page cache, never below 0 (as kubelet and cAdvisor compute the working set): what reclaim cannot easily give back, so what to compare with the limit.',
+      L,
+    ),
+    value: (m) => m.workingSetBytes,
+  },
+  {
+    family: gauge('oom_cgroup_memory_anon_bytes', 'Anonymous memory of the cgroup and its descendants (v2 memory.stat anon, v1 total_rss).', L),
+    value: (m) => m.anonBytes,
+  },
+  {
+    family: gauge('oom_cgroup_memory_file_bytes', 'Page cache of the cgroup and its descendants, shmem included (v2 memory.stat file, v1 total_cache).', L),
+    value: (m) => m.fileBytes,
+  },
+  {
+    family: gauge(
+      'oom_cgroup_memory_inactive_file_bytes',
+      'Page cache on the inactive list, the first the kernel reclaims before any OOM kill (v2 memory.stat inactive_file, v1 total_inactive_file).',
+      L,
+    ),
+    value: (m) => m.inactiveFileBytes,
+  },
+  {
+    family: gauge(
+      'oom_cgroup_memory_shmem_bytes',
+      'tmpfs, shared memory and shared anonymous mappings, counted in file but only reclaimable to swap (v2 memory.stat shmem, v1 total_shmem).',
+      L,
+    ),
+    value: (m) => m.shmemBytes,
+  },
+  {
+    family: gauge(
+      'oom_cgroup_memory_kernel_bytes',
+      'Kernel memory charged to the cgroup: slab, stacks, page tables (v2 memory.stat kernel, or slab+kernel_stack+pagetables+percpu before 5.18; v1 memory.kmem.usage_in_bytes).',
+      L,
+    ),
+    value: (m) => m.kernelBytes,
+  },
+  {
+    family: gauge('oom_cgroup_memory_sock_bytes', 'Network socket buffers charged to the cgroup (v2 memory.stat sock; cgroup v2 only).', L),
+    value: (m) => m.sockBytes,
+  },
+  {
     family: gauge('oom_cgroup_memory_limit_bytes', 'Memory limit of the cgroup (v2 memory.max, v1 memory.limit_in_bytes); no series when unlimited.', L),
     value: (m) => m.limitBytes,
   },

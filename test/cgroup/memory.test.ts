@@ -13,6 +13,13 @@ const v2 = createCgroupMemoryReader({ version: 2, mount: { path: `${FIX}/v2/sys/
 
 const nothing: CgroupMemory = {
   usageBytes: undefined,
+  workingSetBytes: undefined,
+  anonBytes: undefined,
+  fileBytes: undefined,
+  inactiveFileBytes: undefined,
+  shmemBytes: undefined,
+  kernelBytes: undefined,
+  sockBytes: undefined,
   limitBytes: undefined,
   swapUsageBytes: undefined,
   swapLimitBytes: undefined,
@@ -43,9 +50,17 @@ describe('limit parsers', () => {
 });
 
 describe('cgroup v1 (cgroupfs drivers, swap accounting on)', () => {
-  it('a limited Docker container: usage, limit, swap from memsw minus memory, kills', () => {
+  it('a limited Docker container: usage, limit, swap from memsw minus memory, kills, what the usage is made of', () => {
     expect(v1.read('/docker/2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d')).toEqual({
       usageBytes: 209715200,
+      // Mostly inactive page cache: 20 MiB of the 200 MiB used is the working set.
+      workingSetBytes: 209715200 - 188743680,
+      anonBytes: 11010048,
+      fileBytes: 196608000,
+      inactiveFileBytes: 188743680,
+      shmemBytes: 1048576,
+      kernelBytes: 2097152,
+      sockBytes: undefined,
       limitBytes: 256 * MiB,
       swapUsageBytes: 20 * MiB,
       swapLimitBytes: 256 * MiB,
@@ -65,7 +80,7 @@ describe('cgroup v1 (cgroupfs drivers, swap accounting on)', () => {
     expect(m).toEqual({ ...nothing, usageBytes: 405504, swapUsageBytes: 0, oomKills: 0 });
   });
   it('the root cgroup', () => {
-    expect(v1.read('/')).toEqual({ ...nothing, usageBytes: 3172245504, swapUsageBytes: 0, oomKills: 5 });
+    expect(v1.read('/')).toEqual({ ...nothing, usageBytes: 3172245504, swapUsageBytes: 0, oomKills: 5, kernelBytes: 41943040 });
   });
   it('a cgroup directory with a ":" in its name', () => {
     const m = v1.read(
@@ -128,6 +143,13 @@ describe('cgroup v2', () => {
       ),
     ).toEqual({
       usageBytes: 534773760,
+      workingSetBytes: 534773760 - 4096000,
+      anonBytes: 520093696,
+      fileBytes: 12288000,
+      inactiveFileBytes: 4096000,
+      shmemBytes: 0,
+      kernelBytes: 669344 + 294912 + 1708032 + 14400,
+      sockBytes: 0,
       limitBytes: 512 * MiB,
       swapUsageBytes: 0,
       swapLimitBytes: 0,
@@ -139,6 +161,13 @@ describe('cgroup v2', () => {
   it('an unlimited service: "max" gives no limit, and no swap limit', () => {
     expect(v2.read('/system.slice/nginx.service')).toEqual({
       usageBytes: 12582912,
+      workingSetBytes: 12582912 - 6250496,
+      anonBytes: 2293760,
+      fileBytes: 9474048,
+      inactiveFileBytes: 6250496,
+      shmemBytes: 4096,
+      kernelBytes: 811008,
+      sockBytes: 12288,
       limitBytes: undefined,
       swapUsageBytes: 0,
       swapLimitBytes: undefined,
@@ -154,7 +183,8 @@ describe('cgroup v2', () => {
     expect(m?.oomKills).toBe(2);
   });
   it('the root has no memory.current or memory.max, only pressure', () => {
-    expect(v2.read('/')).toEqual({ ...nothing, pressureWaitingSeconds: 81.234567, pressureStalledSeconds: 40.123456 });
+    // Its memory.stat holds only `anon 0`; no usage, so no working set.
+    expect(v2.read('/')).toEqual({ ...nothing, anonBytes: 0, pressureWaitingSeconds: 81.234567, pressureStalledSeconds: 40.123456 });
   });
   it('without swap files and without oom_kill in memory.events, those stay undefined and the rest is read', () => {
     const m = v2.read(
