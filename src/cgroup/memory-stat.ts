@@ -28,34 +28,35 @@ export interface MemoryStatParts {
   sockBytes: number | undefined;
 }
 
-const V1_KEYS = ['rss', 'cache', 'inactive_file', 'shmem'] as const;
-const V2_KEYS = ['anon', 'file', 'inactive_file', 'shmem', 'kernel', 'slab', 'kernel_stack', 'pagetables', 'percpu', 'sock'] as const;
-const WANTED = new Set<string>([...V1_KEYS, ...V1_KEYS.map((k) => `total_${k}`), ...V2_KEYS]);
-
-/** The "key value" lines of memory.stat that are wanted here; other keys (dozens) are skipped unparsed. */
-function wantedValues(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  let start = 0;
-  while (start < text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    const space = text.indexOf(' ', start);
-    if (space !== -1 && space < end) {
-      const key = text.slice(start, space);
-      if (WANTED.has(key)) {
-        const value = text.slice(space + 1, end);
-        if (/^\d+$/.test(value)) out.set(key, Number(value));
-      }
-    }
-    start = end + 1;
+/**
+ * The value of one "key value" line, or undefined when the key is absent or its value is not a plain
+ * number. memory.stat has 40 to 80 lines and a scrape wants at most ten of them: ten native searches
+ * for "\nkey " cost less than splitting every line into strings.
+ */
+function valueOf(text: string, key: string): number | undefined {
+  let at: number;
+  if (text.startsWith(key) && text.charCodeAt(key.length) === 32) at = key.length + 1;
+  else {
+    const found = text.indexOf(`\n${key} `);
+    if (found === -1) return undefined;
+    at = found + key.length + 2;
   }
-  return out;
+  let n = 0;
+  const start = at;
+  for (; at < text.length; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 10) break;
+    if (c < 48 || c > 57) return undefined;
+    n = n * 10 + (c - 48);
+  }
+  return at === start ? undefined : n;
 }
 
 export function parseMemoryStat(text: string, version: 1 | 2): MemoryStatParts {
-  const v = wantedValues(text);
+  const v = (key: string): number | undefined => valueOf(text, key);
   if (version === 1) {
-    const pick = (k: (typeof V1_KEYS)[number]): number | undefined => v.get(`total_${k}`) ?? v.get(k);
+    // Hierarchical first; a kernel without the totals (none since 2.6.x, but cheap to allow) has only its own.
+    const pick = (key: string): number | undefined => v(`total_${key}`) ?? v(key);
     return {
       anonBytes: pick('rss'),
       fileBytes: pick('cache'),
@@ -65,17 +66,18 @@ export function parseMemoryStat(text: string, version: 1 | 2): MemoryStatParts {
       sockBytes: undefined,
     };
   }
-  let kernel = v.get('kernel');
-  if (kernel === undefined && v.has('slab')) {
-    kernel = (v.get('slab') ?? 0) + (v.get('kernel_stack') ?? 0) + (v.get('pagetables') ?? 0) + (v.get('percpu') ?? 0);
+  let kernel = v('kernel');
+  if (kernel === undefined) {
+    const slab = v('slab');
+    if (slab !== undefined) kernel = slab + (v('kernel_stack') ?? 0) + (v('pagetables') ?? 0) + (v('percpu') ?? 0);
   }
   return {
-    anonBytes: v.get('anon'),
-    fileBytes: v.get('file'),
-    inactiveFileBytes: v.get('inactive_file'),
-    shmemBytes: v.get('shmem'),
+    anonBytes: v('anon'),
+    fileBytes: v('file'),
+    inactiveFileBytes: v('inactive_file'),
+    shmemBytes: v('shmem'),
     kernelBytes: kernel,
-    sockBytes: v.get('sock'),
+    sockBytes: v('sock'),
   };
 }
 

@@ -146,6 +146,9 @@ const VALUES: readonly { family: Family<'cgroup'>; value: (m: CgroupMemory) => n
   },
 ];
 
+/** Every numeric family has the one label `cgroup`, so any of them renders the label set for all. */
+const LABELS: Family<'cgroup'> = VALUES[0]!.family;
+
 const INFO_HELP = 'Always 1: the container, Kubernetes pod and systemd unit a cgroup belongs to, as its path tells ("" when it does not).';
 const INFO = gauge('oom_cgroup_info', INFO_HELP, ['cgroup', 'container_id', 'pod_uid', 'systemd_unit', 'runtime']);
 // With --collector.docker the info carries Docker's container name too.
@@ -168,7 +171,8 @@ export interface CgroupCollectorDeps {
 export function createCgroupCollector(deps: CgroupCollectorDeps): Collector {
   const findReader = memoryReaderFinder(deps.paths);
   // A path's owner never changes: parsed once, and forgotten when no scrape asks for the path any more.
-  const owners = new Map<string, { owner: CgroupInfo; seen: number }>();
+  // So is its `{cgroup="…"} ` label set, written for every numeric family: escaped and encoded once.
+  const known = new Map<string, { owner: CgroupInfo; labels: Buffer; seen: number }>();
   let generation = 0;
 
   return {
@@ -178,31 +182,37 @@ export function createCgroupCollector(deps: CgroupCollectorDeps): Collector {
       for (const c of deps.killCgroups()) wanted.push(c);
       const samples = await sampleCgroups(wanted, findReader(), scrape.pause);
 
+      const gen = ++generation;
+      const entries = samples.map(({ cgroup }) => {
+        let cached = known.get(cgroup);
+        if (cached === undefined) {
+          cached = { owner: parseCgroupPath(cgroup), labels: Buffer.from(LABELS.render({ cgroup })), seen: gen };
+          known.set(cgroup, cached);
+        }
+        cached.seen = gen;
+        return cached;
+      });
+
       for (const { family, value } of VALUES) {
         out.family(family);
-        for (const { cgroup, memory } of samples) {
+        for (let i = 0; i < samples.length; i++) {
+          const memory = samples[i]!.memory;
           const v = memory === null ? undefined : value(memory);
-          if (v !== undefined) out.sample(family, { cgroup }, v);
+          if (v !== undefined) out.sampleWith(family, entries[i]!.labels, v);
         }
       }
 
       // A killed container's cgroup is usually gone by the next scrape; its owner still matters, and
       // comes from the path alone.
-      const gen = ++generation;
       const names = deps.containers?.names();
       out.family(names === undefined ? INFO : INFO_DOCKER);
-      for (const { cgroup } of samples) {
-        let cached = owners.get(cgroup);
-        if (cached === undefined) {
-          cached = { owner: parseCgroupPath(cgroup), seen: gen };
-          owners.set(cgroup, cached);
-        }
-        cached.seen = gen;
-        const owner = cached.owner;
+      for (let i = 0; i < samples.length; i++) {
+        const { cgroup } = samples[i]!;
+        const owner = entries[i]!.owner;
         if (names === undefined) out.sample(INFO, { cgroup, ...owner }, 1);
         else out.sample(INFO_DOCKER, { cgroup, ...owner, container_name: names.get(owner.container_id) ?? '' }, 1);
       }
-      for (const [path, c] of owners) if (c.seen !== gen) owners.delete(path);
+      for (const [path, c] of known) if (c.seen !== gen) known.delete(path);
     },
   };
 }

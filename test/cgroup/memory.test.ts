@@ -127,11 +127,22 @@ describe('hybrid (v1 memory, swap accounting off)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
-  it('a CRI-O container at its limit, with the kill it had', () => {
+  it('a CRI-O container at its limit, with the kill it had: anonymous memory, so the working set is near the limit too', () => {
     const m = hybrid.read(
       '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-poda5c1f8d5_1919_434d_add7_4afaafdaef89.slice/crio-5eed917563583925ffdbd40a64efb2aaffe58638e57add8becaf460fe74f5b1c.scope',
     );
-    expect(m).toEqual({ ...nothing, usageBytes: 258000000, limitBytes: 268435456, oomKills: 1 });
+    expect(m).toEqual({
+      ...nothing,
+      usageBytes: 258000000,
+      limitBytes: 268435456,
+      oomKills: 1,
+      workingSetBytes: 258000000 - 4001792,
+      anonBytes: 239992832,
+      fileBytes: 15007744,
+      inactiveFileBytes: 4001792,
+      shmemBytes: 0,
+      kernelBytes: 2999424,
+    });
   });
 });
 
