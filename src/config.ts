@@ -23,6 +23,8 @@ export interface Config {
   sysfs: string;
   /** undefined: found from mountinfo. */
   cgroupfs: string | undefined;
+  /** --path.varlog: the node's /var/log, where the kubelet's log tree names pods and containers. */
+  varlog: string;
   /** Every collector by name: enabled or not. */
   collectors: Map<string, boolean>;
   /** --process.*: the process collector's selection. */
@@ -68,6 +70,13 @@ const GENERAL_FLAGS: readonly FlagSpec[] = [
   { name: 'path.procfs', kind: 'string', arg: 'PATH', default: '/proc', help: 'procfs mountpoint (e.g. /host/proc in a container).' },
   { name: 'path.sysfs', kind: 'string', arg: 'PATH', default: '/sys', help: 'sysfs mountpoint (e.g. /host/sys in a container).' },
   { name: 'path.cgroupfs', kind: 'string', arg: 'PATH', help: 'cgroup filesystem root (default: found in mountinfo, under --path.sysfs).' },
+  {
+    name: 'path.varlog',
+    kind: 'string',
+    arg: 'PATH',
+    default: '/var/log',
+    help: "the node's /var/log (e.g. /host/var/log in a container): the kubelet's pods/ and containers/ there name each cgroup's namespace, pod and container.",
+  },
   { name: 'kernel-log.source', kind: 'string', arg: KERNEL_LOG_SOURCES.join('|'), default: 'auto', help: 'Where to follow OOM kills from.' },
   { name: 'kernel-log.file', kind: 'string', arg: 'PATH', help: 'Syslog file to follow (with --kernel-log.source=file; auto tries kern.log, messages, syslog).' },
   { name: 'kernel-log.state-file', kind: 'string', arg: 'PATH', help: 'Save the log position here, so a restart counts the kills it missed exactly once.' },
@@ -191,7 +200,7 @@ export function parseConfig(argv: readonly string[]): Config {
   const keepText = get('kills.keep') ?? '';
   if (!/^\d{1,6}$/.test(keepText) || Number(keepText) < 1) throw new FlagError(`invalid --kills.keep "${keepText}": want a whole number from 1 to 999999`);
 
-  for (const p of ['path.procfs', 'path.sysfs', 'path.cgroupfs', 'kernel-log.file', 'kernel-log.state-file']) {
+  for (const p of ['path.procfs', 'path.sysfs', 'path.cgroupfs', 'path.varlog', 'kernel-log.file', 'kernel-log.state-file']) {
     if (values.get(p) === '') throw new FlagError(`--${p} must not be empty`);
   }
 
@@ -206,6 +215,7 @@ export function parseConfig(argv: readonly string[]): Config {
     procfs: stripTrailingSlash(get('path.procfs') ?? '/proc'),
     sysfs: stripTrailingSlash(get('path.sysfs') ?? '/sys'),
     cgroupfs: values.has('path.cgroupfs') ? stripTrailingSlash(values.get('path.cgroupfs') ?? '') : undefined,
+    varlog: stripTrailingSlash(get('path.varlog') ?? '/var/log'),
     collectors: collectorState,
     selection,
     kernelLogSource: source,

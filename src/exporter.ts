@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createKubeNames } from './cgroup/kubelet-logs.js';
 import { createContainerNames, type ContainerNames, type ContainerRecord } from './cgroup/docker.js';
 import { createCollection, DEFAULT_SLICE_MS, type Collection } from './collection.js';
 import { createCollectors, type NamedCollector } from './collectors/index.js';
@@ -150,12 +151,17 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
       containers.refreshIfDue();
     }
 
+    // Kubernetes names from the kubelet's log tree: read lazily, when a cgroup or kill names a pod or
+    // container not known yet; nothing on a node without that tree (said once at debug).
+    const kubeNames = createKubeNames({ varlog: config.varlog, debug: (msg, fields) => log.debug(msg, fields) });
+
     const collectors = [
       ...createCollectors(config.collectors, {
         paths: { procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs },
         kills,
         kernelLog: follower,
         containers,
+        kubeNames,
       }),
       ...(io.extraCollectors ?? []),
     ];
@@ -198,7 +204,7 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
       security,
       maxRequests: config.maxRequests,
       connections: { maxConnections: config.maxConnections },
-      api: { kernelLog: follower, containers, cgroupPaths: { procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs } },
+      api: { kernelLog: follower, containers, kubeNames, cgroupPaths: { procfs: config.procfs, sysfs: config.sysfs, cgroupfs: config.cgroupfs } },
     });
     closers.push({ name: 'web', close: () => app.close() });
     return { log, collection, app, close: closeAll };

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createCollection, HANDOUT_PER_TURN, type Collection, type CollectionOptions } from '../src/collection.js';
 import { createCollectors, type NamedCollector } from '../src/collectors/index.js';
 import { gauge } from '../src/exposition/metrics.js';
+import { createKubeNames } from '../src/cgroup/kubelet-logs.js';
 import { createKillStore } from '../src/kills/store.js';
 import { createLogger } from '../src/log.js';
 import { createProcessScanner } from '../src/procfs/processes.js';
@@ -43,6 +44,7 @@ function build(procfs: string, opts: Partial<CollectionOptions> & { reader?: Fil
   const collectors = createCollectors(ALL_DEFAULT, {
     paths: { procfs, sysfs: '/sys', cgroupfs: undefined },
     kills: createKillStore(),
+    kubeNames: createKubeNames({ varlog: '/nonexistent-varlog' }),
     kernelLog: null,
     containers: null,
   });

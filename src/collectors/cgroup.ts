@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ContainerNames } from '../cgroup/docker.js';
 import { parseCgroupPath, type CgroupInfo } from '../cgroup/info.js';
+import { NO_KUBE_NAME, type KubeName, type KubeNames } from '../cgroup/kubelet-logs.js';
 import { createCgroupMemoryReader, type CgroupMemory, type CgroupMemoryReader } from '../cgroup/memory.js';
 import { discoverCgroupMounts, memoryHierarchy, type CgroupPaths } from '../cgroup/mounts.js';
 import { counter, gauge, type Family } from '../exposition/metrics.js';
@@ -149,10 +150,12 @@ const VALUES: readonly { family: Family<'cgroup'>; value: (m: CgroupMemory) => n
 /** Every numeric family has the one label `cgroup`, so any of them renders the label set for all. */
 const LABELS: Family<'cgroup'> = VALUES[0]!.family;
 
-const INFO_HELP = 'Always 1: the container, Kubernetes pod and systemd unit a cgroup belongs to, as its path tells ("" when it does not).';
-const INFO = gauge('oom_cgroup_info', INFO_HELP, ['cgroup', 'container_id', 'pod_uid', 'systemd_unit', 'runtime']);
+const INFO_HELP =
+  'Always 1: the container, Kubernetes pod and systemd unit a cgroup belongs to, as its path tells, and the namespace, pod and container names the kubelet\'s log tree gives ("" when unknown).';
+const INFO_LABELS = ['cgroup', 'container_id', 'pod_uid', 'systemd_unit', 'runtime', 'namespace', 'pod', 'container'] as const;
+const INFO = gauge('oom_cgroup_info', INFO_HELP, INFO_LABELS);
 // With --collector.docker the info carries Docker's container name too.
-const INFO_DOCKER = gauge('oom_cgroup_info', INFO_HELP, ['cgroup', 'container_id', 'pod_uid', 'systemd_unit', 'runtime', 'container_name']);
+const INFO_DOCKER = gauge('oom_cgroup_info', INFO_HELP, [...INFO_LABELS, 'container_name']);
 
 export interface CgroupCollectorDeps {
   paths: CgroupPaths;
@@ -160,6 +163,8 @@ export interface CgroupCollectorDeps {
   killCgroups: () => Iterable<string>;
   /** Docker's container names (--collector.docker), looked up by the composition root; null without it. */
   containers: ContainerNames | null;
+  /** Kubernetes names: looked up only for a cgroup not named yet (cgroup/kubelet-logs.ts). */
+  kubeNames?: KubeNames;
 }
 
 /**
@@ -172,7 +177,7 @@ export function createCgroupCollector(deps: CgroupCollectorDeps): Collector {
   const findReader = memoryReaderFinder(deps.paths);
   // A path's owner never changes: parsed once, and forgotten when no scrape asks for the path any more.
   // So is its `{cgroup="…"} ` label set, written for every numeric family: escaped and encoded once.
-  const known = new Map<string, { owner: CgroupInfo; labels: Buffer; seen: number }>();
+  const known = new Map<string, { owner: CgroupInfo; kube: KubeName; labels: Buffer; seen: number }>();
   let generation = 0;
 
   return {
@@ -186,9 +191,12 @@ export function createCgroupCollector(deps: CgroupCollectorDeps): Collector {
       const entries = samples.map(({ cgroup }) => {
         let cached = known.get(cgroup);
         if (cached === undefined) {
-          cached = { owner: parseCgroupPath(cgroup), labels: Buffer.from(LABELS.render({ cgroup })), seen: gen };
+          const owner = parseCgroupPath(cgroup);
+          cached = { owner, kube: NO_KUBE_NAME, labels: Buffer.from(LABELS.render({ cgroup })), seen: gen };
           known.set(cgroup, cached);
         }
+        // Names come once the kubelet's tree has them (a link may lag its cgroup); once found they stay.
+        if (cached.kube.pod === '' && deps.kubeNames !== undefined) cached.kube = deps.kubeNames.lookup(cached.owner);
         cached.seen = gen;
         return cached;
       });
@@ -208,9 +216,9 @@ export function createCgroupCollector(deps: CgroupCollectorDeps): Collector {
       out.family(names === undefined ? INFO : INFO_DOCKER);
       for (let i = 0; i < samples.length; i++) {
         const { cgroup } = samples[i]!;
-        const owner = entries[i]!.owner;
-        if (names === undefined) out.sample(INFO, { cgroup, ...owner }, 1);
-        else out.sample(INFO_DOCKER, { cgroup, ...owner, container_name: names.get(owner.container_id) ?? '' }, 1);
+        const { owner, kube } = entries[i]!;
+        if (names === undefined) out.sample(INFO, { cgroup, ...owner, ...kube }, 1);
+        else out.sample(INFO_DOCKER, { cgroup, ...owner, ...kube, container_name: names.get(owner.container_id) ?? '' }, 1);
       }
       for (const [path, c] of known) if (c.seen !== gen) known.delete(path);
     },

@@ -1,4 +1,5 @@
 import type { ContainerNames } from '../cgroup/docker.js';
+import type { KubeNames } from '../cgroup/kubelet-logs.js';
 import type { CgroupPaths } from '../cgroup/mounts.js';
 import type { KillStore } from '../kills/store.js';
 import { cgroupInfo, createCgroupCollector } from './cgroup.js';
@@ -18,6 +19,8 @@ export interface CollectorServices {
   kernelLog: KernelLogHealth | null;
   /** null without --collector.docker. */
   containers: ContainerNames | null;
+  /** Kubernetes names from the kubelet's log tree (--path.varlog). */
+  kubeNames: KubeNames;
 }
 
 interface Registration {
@@ -35,7 +38,7 @@ const REGISTRY: readonly Registration[] = [
   { info: vmstatInfo, create: (s) => createVmstatCollector({ procfs: s.paths.procfs }) },
   { info: pressureInfo, create: (s) => createPressureCollector({ procfs: s.paths.procfs }) },
   { info: kernelLogInfo, create: (s) => createKernelLogCollector({ kills: s.kills, health: s.kernelLog }) },
-  { info: cgroupInfo, create: (s) => createCgroupCollector({ paths: s.paths, killCgroups: () => s.kills.cgroups(), containers: s.containers }) },
+  { info: cgroupInfo, create: (s) => createCgroupCollector({ paths: s.paths, killCgroups: () => s.kills.cgroups(), containers: s.containers, kubeNames: s.kubeNames }) },
   {
     info: dockerInfo,
     create: (s) => {

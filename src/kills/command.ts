@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { createKubeNames } from '../cgroup/kubelet-logs.js';
 import { FlagError } from '../flags.js';
 import { streamKills, type KillSink } from '../kernellog/backlog.js';
 import { chooseSource } from '../kernellog/sources/auto.js';
@@ -13,9 +14,11 @@ export interface KillsOptions {
   /** A file to read, '-' for stdin; undefined: the live kernel log's backlog. */
   file: string | undefined;
   json: boolean;
+  /** The node's /var/log, for Kubernetes names (--path.varlog). */
+  varlog: string;
 }
 
-export const KILLS_USAGE = `usage: oom-exporter kills [--file PATH|-] [--json]
+export const KILLS_USAGE = `usage: oom-exporter kills [--file PATH|-] [--json] [--path.varlog PATH]
 
 Lists the OOM kills in a kernel log: the live one (/dev/kmsg, else journald, else a syslog file) or
 --file PATH (- for stdin) in any format, detected line by line: raw /dev/kmsg records, dmesg (plain,
@@ -25,6 +28,9 @@ short-full, short-monotonic, short-unix, -o json), and text pasted with quotes, 
 
   --file PATH   read this file instead of the live log (- for standard input)
   --json        one JSON object per kill per line, in log order
+  --path.varlog PATH  the node's /var/log (default /var/log): on a Kubernetes node, the kubelet's
+                log tree there names each kill's namespace, pod and container (POD column; JSON
+                keys namespace, pod, container, null elsewhere)
 
 The table shows an uptime stamp (/dev/kmsg, plain dmesg) as this boot's wall-clock time, as dmesg -T
 does (early by any time spent suspended), when it can be this boot's; --json keeps time and uptime as
@@ -37,10 +43,15 @@ are sized on its first ${TABLE_WINDOW.toLocaleString('en')} rows. A gzip file (k
 export function parseKillsArgs(argv: readonly string[]): KillsOptions {
   let file: string | undefined;
   let json = false;
+  let varlog = '/var/log';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '--json') json = true;
-    else if (a === '--file') {
+    else if (a === '--path.varlog' || a.startsWith('--path.varlog=')) {
+      const v = a === '--path.varlog' ? argv[++i] : a.slice('--path.varlog='.length);
+      if (v === undefined || !v.startsWith('/')) throw new FlagError(`kills: --path.varlog needs an absolute path (got "${v ?? ''}")`);
+      varlog = v;
+    } else if (a === '--file') {
       file = argv[++i];
       if (file === undefined || file === '') throw new FlagError('kills: --file needs a path (or - for stdin)');
     } else if (a.startsWith('--file=')) {
@@ -48,7 +59,7 @@ export function parseKillsArgs(argv: readonly string[]): KillsOptions {
       if (file === '') throw new FlagError('kills: --file needs a path (or - for stdin)');
     } else throw new FlagError(`kills: unknown argument "${a}"`);
   }
-  return { file, json };
+  return { file, json, varlog };
 }
 
 /** Where the live log is looked for: the registered sources and their settings; tests replace them. */
@@ -101,7 +112,8 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
   }
 
   // --json keeps the records' own time and uptime; the table puts this boot's wall clock on uptime stamps.
-  const table = opts.json ? null : createKillsTable(TABLE_WINDOW, live.clock === undefined ? readBootClock('/proc') : live.clock);
+  const names = createKubeNames({ varlog: opts.varlog });
+  const table = opts.json ? null : createKillsTable(TABLE_WINDOW, live.clock === undefined ? readBootClock('/proc') : live.clock, names);
   // While the table holds rows to size its columns: chunks read since the last look, to tell a log that
   // is still pouring in from one that paused (a pipe left open).
   let quiet: NodeJS.Timeout | null = null;
@@ -114,7 +126,7 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
     kill(kill) {
       if (output.closed()) throw new OutputClosed();
       if (table === null) {
-        output.write(formatKillJson(kill) + '\n');
+        output.write(formatKillJson(kill, names) + '\n');
         return;
       }
       const text = table.row(kill);

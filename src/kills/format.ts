@@ -1,12 +1,34 @@
+import { parseCgroupPath } from '../cgroup/info.js';
+import type { KubeName, KubeNames } from '../cgroup/kubelet-logs.js';
 import { constraintLabel } from '../kernellog/parse.js';
 import type { OomKill, OomKillJson } from '../kernellog/types.js';
 import type { LogFields } from '../log.js';
 import type { BootClock } from '../procfs/boot.js';
 import { cgroupOf } from './store.js';
 
-/** One kill as one JSON line: exactly OomKillJson's keys, in OomKill's order, null where the log did not say. */
-export function formatKillJson(kill: OomKill): string {
-  return JSON.stringify(killJsonFields(kill));
+/** The kill's fields of `kills --json`: the log's (OomKillJson) and the Kubernetes names of its cgroup. */
+export interface KillJson extends OomKillJson {
+  /** From the kubelet's log tree (--path.varlog) for the kill's cgroup; null when unknown (off a node, not a pod). */
+  namespace: string | null;
+  pod: string | null;
+  container: string | null;
+}
+
+/**
+ * The Kubernetes names of the kill's cgroup (the report's, else where the exporter last saw the victim);
+ * null without a cgroup, without names, or when the cgroup is no pod's.
+ */
+export function kubeNameOfKill(kill: OomKill, names: KubeNames | null): KubeName | null {
+  if (names === null) return null;
+  const where = cgroupOf(kill);
+  if (where === null) return null;
+  const n = names.lookup(parseCgroupPath(where.cgroup));
+  return n.pod === '' ? null : n;
+}
+
+/** One kill as one JSON line: exactly KillJson's keys, in OomKill's order, null where the log did not say. */
+export function formatKillJson(kill: OomKill, names: KubeNames | null = null): string {
+  return JSON.stringify(killJsonFields(kill, kubeNameOfKill(kill, names)));
 }
 
 /**
@@ -15,7 +37,8 @@ export function formatKillJson(kill: OomKill): string {
  * prefixConstraint is left out on purpose: it is the parser's hint for constraintLabel(), and
  * `constraint` holds only what the kernel printed.
  */
-export function killJsonFields(kill: OomKill): OomKillJson {
+export function killJsonFields(kill: OomKill, kube: KubeName | null = null): KillJson {
+  const orNull = (s: string | undefined): string | null => (s === undefined || s === '' ? null : s);
   return {
     killer: kill.killer,
     pid: kill.pid,
@@ -33,7 +56,10 @@ export function killJsonFields(kill: OomKill): OomKillJson {
     oomScoreAdj: kill.oomScoreAdj,
     time: kill.time,
     uptimeSeconds: kill.uptimeSeconds,
-  } satisfies Record<keyof OomKillJson, unknown>;
+    namespace: orNull(kube?.namespace),
+    pod: orNull(kube?.pod),
+    container: orNull(kube?.container),
+  } satisfies Record<keyof KillJson, unknown>;
 }
 
 /**
@@ -79,7 +105,7 @@ export function escapeForTerminal(s: string): string {
   return s.replace(/[\x00-\x1f\x7f-\x9f\\]/g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0'));
 }
 
-const COLUMNS = ['TIME', 'PID', 'COMM', 'KILLER', 'CONSTRAINT', 'MEMCG', 'ANON-RSS', 'INVOKER'] as const;
+const COLUMNS = ['TIME', 'PID', 'COMM', 'KILLER', 'CONSTRAINT', 'MEMCG', 'POD', 'ANON-RSS', 'INVOKER'] as const;
 
 /** A local wall-clock time with its offset, to the second: 2026-11-30T15:00:01+01:00. */
 export function localIsoTime(epochSeconds: number): string {
@@ -124,8 +150,14 @@ function width(s: string): number {
   return w;
 }
 
+/** namespace/pod/container, as people say it; '-' off a node or outside a pod. */
+function podCell(kube: KubeName | null): string {
+  if (kube === null) return '-';
+  return escapeForTerminal(`${kube.namespace}/${kube.pod}${kube.container === '' ? '' : `/${kube.container}`}`);
+}
+
 /** The cells of one kill's row; names escaped, unknowns "-". */
-function cellsOf(k: OomKill, clock: BootClock | null): string[] {
+function cellsOf(k: OomKill, clock: BootClock | null, names: KubeNames | null): string[] {
   const label = constraintLabel(k);
   return [
     whenOf(k, clock),
@@ -134,13 +166,14 @@ function cellsOf(k: OomKill, clock: BootClock | null): string[] {
     k.killer,
     label === '' ? '-' : label,
     k.memcg === null ? '-' : escapeForTerminal(k.memcg),
+    podCell(kubeNameOfKill(k, names)),
     mib(k.anonRssBytes),
     k.invoker === null ? '-' : escapeForTerminal(k.invoker),
   ];
 }
 
 /** PID and ANON-RSS are right-aligned. */
-const NUMERIC: ReadonlySet<number> = new Set([1, 6]);
+const NUMERIC: ReadonlySet<number> = new Set([1, 7]);
 
 /** One row padded to the column widths; a cell wider than its column pushes the rest of its row right. */
 function line(cells: readonly string[], widths: readonly number[]): string {
@@ -174,13 +207,13 @@ export interface KillsTable {
   flush(): string;
 }
 
-export function createKillsTable(window: number = TABLE_WINDOW, clock: BootClock | null = null): KillsTable {
+export function createKillsTable(window: number = TABLE_WINDOW, clock: BootClock | null = null, names: KubeNames | null = null): KillsTable {
   // Rows held until the widths are known; after that nothing is held.
   let held: string[][] = [];
   let widths: number[] | null = null;
   const table: KillsTable = {
     row(kill) {
-      const cells = cellsOf(kill, clock);
+      const cells = cellsOf(kill, clock, names);
       if (widths !== null) return line(cells, widths);
       held.push(cells);
       return held.length >= window ? table.flush() : '';

@@ -1,4 +1,5 @@
 import type { ContainerNames } from '../cgroup/docker.js';
+import type { KubeNames } from '../cgroup/kubelet-logs.js';
 import { createCgroupMemoryReader, type CgroupMemoryReader } from '../cgroup/memory.js';
 import { discoverCgroupMounts, memoryHierarchy, type CgroupPaths } from '../cgroup/mounts.js';
 import type { Collection } from '../collection.js';
@@ -16,6 +17,8 @@ export interface ApiSources {
   cgroupPaths: CgroupPaths;
   /** Docker names (--collector.docker); null without. */
   containers: ContainerNames | null;
+  /** Kubernetes names (--path.varlog); absent: none. */
+  kubeNames?: KubeNames;
 }
 
 /** A snapshot of processes younger than this is reused rather than collected again. */
@@ -37,6 +40,7 @@ export interface ApiData {
  */
 export function createApiData(opts: ApiSources): ApiData {
   const { collection, kernelLog, containers } = opts;
+  const kube = opts.kubeNames ?? null;
   const names = (): ReadonlyMap<string, string> | null => containers?.names() ?? null;
   let reader: CgroupMemoryReader | undefined;
   const readMemory = (cgroup: string) => {
@@ -50,12 +54,12 @@ export function createApiData(opts: ApiSources): ApiData {
     kills() {
       const recent = kernelLog?.recentKills() ?? [];
       const out: Record<string, unknown>[] = [];
-      for (let i = recent.length - 1; i >= 0; i--) out.push(killJson(recent[i]!, names()));
+      for (let i = recent.length - 1; i >= 0; i--) out.push(killJson(recent[i]!, names(), kube));
       return out;
     },
     kill(id) {
       const entry = kernelLog?.recentKills().find((k) => k.id === id);
-      return entry === undefined ? undefined : killJson(entry, names());
+      return entry === undefined ? undefined : killJson(entry, names(), kube);
     },
     async processes(query) {
       const snapshot = await collection.processSnapshot(SNAPSHOT_MAX_AGE_MS);

@@ -4,7 +4,8 @@ import type { SnapshotProcess } from '../collection.js';
 import type { RecentKill } from '../kernellog/follower.js';
 import type { OomKill } from '../kernellog/types.js';
 import { reportPageBytes } from '../kernellog/report-tables.js';
-import { killJsonFields } from '../kills/format.js';
+import type { KubeNames } from '../cgroup/kubelet-logs.js';
+import { killJsonFields, kubeNameOfKill } from '../kills/format.js';
 import { cgroupOf } from '../kills/store.js';
 
 /**
@@ -16,7 +17,7 @@ const iso = (epochSeconds: number): string => new Date(epochSeconds * 1000).toIS
 const orNull = (s: string): string | null => (s === '' ? null : s);
 
 /** One kill as /api/v1/kills and the kill events give it. */
-export function killJson(entry: RecentKill, containerNames: ReadonlyMap<string, string> | null): Record<string, unknown> {
+export function killJson(entry: RecentKill, containerNames: ReadonlyMap<string, string> | null, kubeNames: KubeNames | null = null): Record<string, unknown> {
   const { kill, id, timestampSeconds } = entry;
   const where = cgroupOf(kill);
   const owner = where === null ? null : parseCgroupPath(where.cgroup);
@@ -24,7 +25,7 @@ export function killJson(entry: RecentKill, containerNames: ReadonlyMap<string, 
   const v = kill.victim;
   // The keys of `kills --json`, in its order; `time` is the wall-clock time always (the log's own, or
   // boot time plus the kernel's uptime stamp).
-  const fields = { ...killJsonFields(kill), time: iso(timestampSeconds) };
+  const fields = { ...killJsonFields(kill, kubeNameOfKill(kill, kubeNames)), time: iso(timestampSeconds) };
   return {
     id,
     ...fields,

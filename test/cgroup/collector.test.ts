@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CgroupMemoryReader } from '../../src/cgroup/memory.js';
+import { createKubeNames } from '../../src/cgroup/kubelet-logs.js';
 import { cgroupProblem, createCgroupCollector, sampleCgroups } from '../../src/collectors/cgroup.js';
 import type { ProcessSample } from '../../src/procfs/processes.js';
 import { emit, scrapeOf } from '../helpers/collect.js';
@@ -17,6 +18,8 @@ async function collectOn(kind: string, processes: ProcessSample[], killCgroups: 
     paths: { procfs: `${FIX}/${kind}/proc`, sysfs: `${FIX}/${kind}/sys`, cgroupfs },
     killCgroups: () => killCgroups,
     containers: null,
+    // The containerd node's kubelet tree names the CRI pod's container.
+    kubeNames: createKubeNames({ varlog: fileURLToPath(new URL('../fixtures/kubelet/containerd/var/log', import.meta.url)) }),
   });
   return emit([collector], scrapeOf(processes));
 }
@@ -62,7 +65,16 @@ describe('the cgroup collector on the v2 fixture', () => {
       pod_uid: '55c6c714-b240-4dec-9a45-57b61696ab6e',
       systemd_unit: 'cri-containerd-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.scope',
       runtime: 'containerd',
+      namespace: 'default',
+      pod: 'api-7f9c6d5b8-x2kqz',
+      container: 'gunicorn',
     });
+    // A systemd service: its names are empty, never invented.
+    expect(find(s, 'oom_cgroup_info', { cgroup: NGINX })[0]?.labels).toMatchObject({ namespace: '', pod: '', container: '' });
+    // What the cgroup's usage is made of, from memory.stat.
+    expect(one(s, 'oom_cgroup_memory_working_set_bytes', { cgroup: CRI })).toBe(534773760 - 4096000);
+    expect(one(s, 'oom_cgroup_memory_anon_bytes', { cgroup: CRI })).toBe(520093696);
+    expect(one(s, 'oom_cgroup_memory_kernel_bytes', { cgroup: NGINX })).toBe(811008);
     // Unlimited: a usage series and no limit series.
     expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toBe(12582912);
     expect(one(s, 'oom_cgroup_memory_limit_bytes', { cgroup: NGINX })).toBeUndefined();

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { killsIn } from '../../src/kernellog/backlog.js';
 import { fileBacklog } from '../../src/kernellog/sources/file.js';
 import type { OomKill } from '../../src/kernellog/types.js';
+import { createKubeNames } from '../../src/cgroup/kubelet-logs.js';
 import { createKillsTable, escapeForTerminal, formatKillJson, localIsoTime, TABLE_WINDOW } from '../../src/kills/format.js';
 import { oomKill } from '../helpers/kill.js';
 
@@ -23,6 +24,9 @@ const KEYS = [
   'oomScoreAdj',
   'time',
   'uptimeSeconds',
+  'namespace',
+  'pod',
+  'container',
 ];
 
 let fixtureKill: OomKill;
@@ -45,7 +49,7 @@ describe('formatKillJson', () => {
     expect(line).toBe(
       '{"killer":"kernel","pid":1928,"comm":"oom (test) 1","uid":0,"constraint":"CONSTRAINT_MEMCG","memcg":"/oomprobe","oomMemcg":"/oomprobe",' +
         '"invoker":"oom (test) 1","totalVmBytes":84516864,"anonRssBytes":74055680,"fileRssBytes":6971392,"shmemRssBytes":0,"pgtablesBytes":200704,' +
-        '"oomScoreAdj":0,"time":null,"uptimeSeconds":1298.497674}',
+        '"oomScoreAdj":0,"time":null,"uptimeSeconds":1298.497674,"namespace":null,"pod":null,"container":null}',
     );
   });
 
@@ -59,6 +63,29 @@ describe('formatKillJson', () => {
   });
 });
 
+describe('Kubernetes names of a kill (kills run on a node)', () => {
+  const names = createKubeNames({ varlog: fileURLToPath(new URL('../fixtures/kubelet/containerd/var/log', import.meta.url)) });
+  const inPod = oomKill({
+    pid: 7,
+    comm: 'gunicorn',
+    memcg:
+      '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice/cri-containerd-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.scope',
+  });
+
+  it('JSON: namespace, pod and container from the kubelet tree; null outside a pod or off a node', () => {
+    expect(JSON.parse(formatKillJson(inPod, names))).toMatchObject({ namespace: 'default', pod: 'api-7f9c6d5b8-x2kqz', container: 'gunicorn' });
+    expect(JSON.parse(formatKillJson(oomKill({ memcg: '/system.slice/cron.service' }), names))).toMatchObject({ namespace: null, pod: null, container: null });
+    expect(JSON.parse(formatKillJson(inPod))).toMatchObject({ namespace: null, pod: null, container: null });
+  });
+
+  it('table: namespace/pod/container in the POD column', () => {
+    const table = createKillsTable(TABLE_WINDOW, null, names);
+    const text = table.row(inPod) + table.flush();
+    const [header, row] = text.split('\n');
+    expect(row!.slice(header!.indexOf('POD')).startsWith('default/api-7f9c6d5b8-x2kqz/gunicorn ')).toBe(true);
+  });
+});
+
 describe('formatKillsTable', () => {
   const userspace: OomKill = oomKill({ killer: 'systemd-oomd', memcg: '/user.slice/app.scope', time: '2025-12-18T19:34:56.000Z' });
 
@@ -66,9 +93,9 @@ describe('formatKillsTable', () => {
     const table = formatKillsTable([realKill(), userspace]);
     expect(table).toBe(
       [
-        'TIME                       PID  COMM          KILLER        CONSTRAINT  MEMCG                  ANON-RSS  INVOKER',
-        '+1298.497674s             1928  oom (test) 1  kernel        memcg       /oomprobe              70.6 MiB  oom (test) 1',
-        '2025-12-18T19:34:56.000Z     -  -             systemd-oomd  -           /user.slice/app.scope         -  -',
+        'TIME                       PID  COMM          KILLER        CONSTRAINT  MEMCG                  POD  ANON-RSS  INVOKER',
+        '+1298.497674s             1928  oom (test) 1  kernel        memcg       /oomprobe              -    70.6 MiB  oom (test) 1',
+        '2025-12-18T19:34:56.000Z     -  -             systemd-oomd  -           /user.slice/app.scope  -           -  -',
         '',
       ].join('\n'),
     );
@@ -136,7 +163,7 @@ describe('createKillsTable: rows printed as they come', () => {
     // The wide row's MEMCG starts under the header; what follows it is pushed right, as it is.
     const long = '/a-much-longer-memcg';
     expect(col(wide, long)).toBe(col(header!, 'MEMCG'));
-    expect(wide.slice(col(wide, long) + long.length)).toBe(after.slice(col(header!, 'ANON-RSS') - 2));
+    expect(wide.slice(col(wide, long) + long.length)).toBe(after.slice(col(header!, 'POD') - 2));
     // The row after it is back in the header's columns.
     expect(after.length).toBe(row1!.length + 1);
     expect(col(after, '/a')).toBe(col(header!, 'MEMCG'));

@@ -18,6 +18,10 @@ export interface KillView {
   container_name: string | null;
   pod_uid: string | null;
   systemd_unit: string | null;
+  /** Kubernetes names from the kubelet's log tree; null off a node or outside a pod. */
+  namespace?: string | null;
+  pod?: string | null;
+  container?: string | null;
   anonRssBytes: number | null;
   fileRssBytes: number | null;
   shmemRssBytes: number | null;
@@ -78,9 +82,12 @@ export function fmtTime(iso: string): string {
 /** Who owns a kill's cgroup, most specific first; the bare cgroup path when nobody known does. */
 export function fmtWhere(k: KillView): string {
   const parts: string[] = [];
-  if (k.container_name !== null) parts.push(`container ${k.container_name}`);
+  // Kubernetes names first: "which pod, in which namespace" is the first question on a node.
+  const named = k.pod !== undefined && k.pod !== null;
+  if (named) parts.push(`pod ${k.namespace ?? '?'}/${k.pod}${k.container ? ` container ${k.container}` : ''}`);
+  else if (k.container_name !== null) parts.push(`container ${k.container_name}`);
   else if (k.container_id !== null) parts.push(`container ${k.container_id.slice(0, 12)}`);
-  if (k.pod_uid !== null) parts.push(`pod ${k.pod_uid}`);
+  if (k.pod_uid !== null && !named) parts.push(`pod ${k.pod_uid}`);
   // A container's scope is a unit too; naming it again says nothing new.
   if (k.systemd_unit !== null && parts.length === 0) parts.push(`unit ${k.systemd_unit}`);
   if (k.cgroup !== null) parts.push(k.cgroup);

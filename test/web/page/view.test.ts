@@ -47,6 +47,13 @@ describe('the view functions', () => {
     expect(fmtWhere(KILL)).toBe('container abcdef012345 · pod e1d8c65a-6e8e · /kubepods.slice/pod1/cri-containerd-abc.scope');
     expect(fmtWhere({ ...KILL, container_id: null, pod_uid: null })).toBe('unit cri-containerd-abc.scope · /kubepods.slice/pod1/cri-containerd-abc.scope');
     expect(fmtWhere({ ...KILL, container_id: null, pod_uid: null, systemd_unit: null, cgroup: null })).toBe('–');
+    // On a Kubernetes node: the namespace, pod and container the kubelet's tree names, before the IDs.
+    expect(fmtWhere({ ...KILL, namespace: 'shop', pod: 'checkout-0', container: 'worker' })).toBe(
+      'pod shop/checkout-0 container worker · /kubepods.slice/pod1/cri-containerd-abc.scope',
+    );
+    expect(fmtWhere({ ...KILL, container_id: null, namespace: 'shop', pod: 'checkout-0', container: null })).toBe(
+      'pod shop/checkout-0 · /kubepods.slice/pod1/cri-containerd-abc.scope',
+    );
   });
 
   it('give memory at death from the kernel and from what the exporter saw', () => {
