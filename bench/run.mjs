@@ -5,7 +5,7 @@
 //   [--refresh-procs 2000,10000] [--refresh-seconds 20]
 //   [--tls-procs 2000] [--tls-scrapes 30]
 // Runs every benchmark and prints one line per figure; the README quotes these.
-// NAMES (comma-separated): scrape, rss (the --long run), cgroups, parser, kill-delay, refresh, load, loopdelay, tls,
+// NAMES (comma-separated): scrape, rss (the --long run), cgroups, parser, kill-delay, refresh, load, loopdelay, tls, kube-names,
 // api (the JSON API's latency), rss-plain (RSS over --rss-scrapes scrapes, started as plain `node dist/cli.js`; 0 skips it),
 // kills-memory (`oom-exporter kills` on 10,000 to 1,000,000 kills: peak RSS and throughput; --kills-sizes
 // 10000,100000,1000000 and --kills-outputs table,json choose the runs).
@@ -33,7 +33,7 @@ function flag(name, def) {
   return v === undefined ? def : Number(v);
 }
 
-const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'refresh', 'load', 'loopdelay', 'tls', 'rss-plain', 'kills-memory', 'api'];
+const BENCHES = ['scrape', 'rss', 'cgroups', 'parser', 'kill-delay', 'refresh', 'load', 'loopdelay', 'tls', 'rss-plain', 'kills-memory', 'api', 'kube-names'];
 /** @param {string | undefined} v */
 const names = (v) =>
   v === undefined
@@ -117,6 +117,8 @@ for (const [name, extra] of /** @type {[string, string][]} */ ([
   ['kills-memory', './kills-memory.mjs'],
   // The JSON API: /api/v1/kills with 100 kept kills, /api/v1/processes at 2,000 processes.
   ['api', './api.mjs'],
+  // Kubernetes names from the kubelet's log tree: nothing new costs no read; one look-up at 500 pods.
+  ['kube-names', './kube-names.mjs'],
 ])) {
   if (!want(name)) continue;
   try {
