@@ -57,6 +57,53 @@ export function makeMemoryCgroup(prefix = 'oomtest', limitBytes = 64 << 20): Mem
   };
 }
 
+/**
+ * A memory cgroup at a nested path of the v1 hierarchy (`/kubepods/burstable/pod<uid>/<id>`, as kubelet's
+ * cgroupfs driver makes them), parents made as needed. remove() takes the leaf and then each parent this
+ * call made, where it is empty by then (another test may be using a shared parent: that one stays).
+ */
+export function makeMemoryCgroupAt(path: string, limitBytes = 64 << 20): MemoryCgroup {
+  const segments = path.split('/').filter((s) => s !== '');
+  const made: string[] = [];
+  let dir = MEMCG_V1;
+  for (const seg of segments) {
+    dir = `${dir}/${seg}`;
+    try {
+      fs.mkdirSync(dir);
+      made.push(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  if (made.at(-1) !== dir) throw new Error(`the cgroup ${path} exists already: not this test's`);
+  fs.writeFileSync(`${dir}/memory.limit_in_bytes`, String(limitBytes));
+  if (fs.existsSync(`${dir}/memory.memsw.limit_in_bytes`)) fs.writeFileSync(`${dir}/memory.memsw.limit_in_bytes`, String(limitBytes));
+  let removed = false;
+  return {
+    path: `/${segments.join('/')}`,
+    dir,
+    async remove() {
+      if (removed) return;
+      for (const d of [...made].reverse()) {
+        for (let i = 0; ; i++) {
+          try {
+            fs.rmdirSync(d);
+            break;
+          } catch (e) {
+            const code = (e as NodeJS.ErrnoException).code;
+            if (code === 'ENOENT') break;
+            // A shared parent another test still uses: not ours to wait for.
+            if (d !== dir && (code === 'EBUSY' || code === 'ENOTEMPTY')) break;
+            if (i >= 100) throw e;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      }
+      removed = true;
+    },
+  };
+}
+
 export interface RealOomKill {
   pid: number;
   /** The name asked for, as given (the kernel keeps its first 15 bytes). */
