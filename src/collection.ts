@@ -32,6 +32,12 @@ export interface ScrapeBody {
   gzip(): Promise<Buffer>;
   /** Call once the response is sent or dropped; the buffer then serves a later collection. */
   release(): void;
+  /**
+   * Call when this body is about to be sent to a scraper (/metrics, --once): runs, once per collection,
+   * what its beforeScrape hooks asked to run then (the follower's commit). An API read or the console's
+   * use of the same collection never calls it: Prometheus did not get that body.
+   */
+  served(): void;
 }
 
 export interface Collection {
@@ -40,8 +46,11 @@ export interface Collection {
    * many scrapers ask at once); a call after it finished starts a fresh one.
    */
   scrape(): Promise<ScrapeBody>;
-  /** Runs at the start of each collection, before any collector (drain the kernel log, refresh Docker names). */
-  beforeScrape(hook: () => void): void;
+  /**
+   * Runs at the start of each collection, before any collector (drain the kernel log, refresh Docker
+   * names). A hook may return a function: it runs once this collection's body is first served().
+   */
+  beforeScrape(hook: () => void | (() => void)): void;
   /** Runs once a collection's body is complete: what it shows has been collected (the follower's commit point). */
   afterScrape(hook: () => void): void;
   /** Each collector's last result: how the last collection went, and when it last succeeded. */
@@ -116,6 +125,8 @@ interface Shared {
   /** Requests (and a gzip in progress) still using `out`. */
   holders: number;
   gzipped: Promise<Buffer> | undefined;
+  /** What the beforeScrape hooks asked to run when the body is first served; emptied then. */
+  onServed: (() => void)[];
 }
 
 export function createCollection(opts: CollectionOptions): Collection {
@@ -129,7 +140,7 @@ export function createCollection(opts: CollectionOptions): Collection {
     for (const name of MISNAMED_RUNTIME_GAUGES) runtime.removeSingleMetric(name);
   }
   const buildInfo = { version: opts.version, nodejs: process.version };
-  const before: (() => void)[] = [];
+  const before: (() => void | (() => void))[] = [];
   const after: (() => void)[] = [];
 
   // A body is written into a pooled buffer, kept from one collection to the next: one, since a scraper
@@ -167,17 +178,24 @@ export function createCollection(opts: CollectionOptions): Collection {
         return shared.gzipped;
       },
       release,
+      served() {
+        runHooks(shared.onServed.splice(0), 'on-served');
+      },
     };
   }
 
-  function runHooks(hooks: readonly (() => void)[], when: string): void {
+  /** Runs the hooks; returns what they handed back to run later. */
+  function runHooks(hooks: readonly (() => void | (() => void))[], when: string): (() => void)[] {
+    const later: (() => void)[] = [];
     for (const h of hooks) {
       try {
-        h();
+        const then = h();
+        if (typeof then === 'function') later.push(then);
       } catch (err) {
         log.error(`${when} hook failed`, { err: (err as Error).message });
       }
     }
+    return later;
   }
 
   async function collectOnce(): Promise<Shared> {
@@ -185,7 +203,7 @@ export function createCollection(opts: CollectionOptions): Collection {
     // this one are then handled first and join it. A small /proc is collected within one slice, never
     // yielding, and without this each of 20 simultaneous requests would make a pass of its own.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    runHooks(before, 'before-scrape');
+    const onServed = runHooks(before, 'before-scrape');
     // A new buffer (all pooled ones still being sent) starts at the last body's size: growing one by
     // copies to 5 MB (10,000 processes) would leave ~4 times that in garbage.
     const out = pool.pop() ?? new ByteWriter(Math.max(64 * 1024, Math.ceil(lastBodyBytes * 1.1)));
@@ -239,7 +257,7 @@ export function createCollection(opts: CollectionOptions): Collection {
     }
     runHooks(after, 'after-scrape');
     lastBodyBytes = out.length;
-    return { out, body: out.view(), holders: 0, gzipped: undefined };
+    return { out, body: out.view(), holders: 0, gzipped: undefined, onServed };
   }
 
   // When a collection ends, every request that joined it would resume at once and write its body in

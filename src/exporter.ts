@@ -182,14 +182,14 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
     if (follower !== null) {
       const f = follower;
       // Drained first, so a kill the kernel reported a moment ago is in this very scrape; the position
-      // then reached is what this scrape shows at least. The collection gives the event loop back while
-      // it runs, so the follower may read more meanwhile: only the checkpoint is committed after it, so
-      // a restart never resumes past a kill no scrape has shown. Collections never overlap.
-      let checkpoint: Checkpoint = null;
+      // then reached is what this collection shows at least. The collection gives the event loop back
+      // while it runs, so the follower may read more meanwhile: only this checkpoint is committed, and
+      // only when the body goes to a scraper (/metrics, --once), never for an API read or the console
+      // that used the same collection: a restart never resumes past a kill no scrape has shown.
       collection.beforeScrape(() => {
-        checkpoint = f.checkpoint();
+        const checkpoint: Checkpoint = f.checkpoint();
+        return () => f.commit(checkpoint);
       });
-      collection.afterScrape(() => f.commit(checkpoint));
     }
     if (containers !== null) {
       const c = containers;
@@ -225,6 +225,7 @@ export async function runExporter(config: Config, io: ExporterIo): Promise<numbe
 
   if (config.once) {
     const lease = await collection.scrape();
+    lease.served();
     try {
       await io.stdout(lease.body);
     } finally {

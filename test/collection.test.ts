@@ -141,8 +141,8 @@ describe('collection', () => {
     const order: string[] = [];
     const probe: NamedCollector = { name: 'probe', collector: { collect: () => void order.push('collect') } };
     const c = build(FIXTURE, { collectors: [probe] });
-    c.beforeScrape(() => order.push('before'));
-    c.afterScrape(() => order.push('after'));
+    c.beforeScrape(() => void order.push('before'));
+    c.afterScrape(() => void order.push('after'));
     c.beforeScrape(() => {
       throw new Error('a broken hook costs nothing but a log line');
     });
@@ -150,6 +150,27 @@ describe('collection', () => {
     expect(order).toEqual(['before', 'collect', 'after']);
     expect(lease.body.toString()).toContain('oom_scrape_collector_success{collector="probe"} 1');
     lease.release();
+  });
+
+  it('runs what a before-hook hands back only when the body is served, once per collection, never for an API read', async () => {
+    const c = build(FIXTURE, { collectors: [] });
+    const served: number[] = [];
+    let collection = 0;
+    c.beforeScrape(() => {
+      const n = ++collection;
+      return () => void served.push(n);
+    });
+    // An API read (the console, /api/v1/processes) uses a collection without serving it: nothing runs.
+    await c.processSnapshot(0);
+    expect(collection).toBeGreaterThan(0);
+    expect(served).toEqual([]);
+    // Two scrapers share the next collection: its hook runs on the first served(), not again.
+    const [a, b] = await Promise.all([c.scrape(), c.scrape()]);
+    a.served();
+    b.served();
+    expect(served).toEqual([collection]);
+    a.release();
+    b.release();
   });
 
   it('waits for a collection in flight on close, and refuses scrapes after', async () => {

@@ -44,6 +44,8 @@ export const metricsRoute: FastifyPluginAsync<MetricsRouteOptions> = async (app,
         .type('text/plain; charset=utf-8')
         .send(`scrape failed: ${(err as Error).message}\n`);
     }
+    // The body is complete and goes to this scraper: the kernel log's position it shows may be saved.
+    lease.served();
     // Vary on both: a cache between us and a scraper must not serve one encoding to a client of the other.
     reply.type(CONTENT_TYPE).header('cache-control', 'no-store').header('vary', 'accept-encoding');
     if (acceptsGzip(String(req.headers['accept-encoding'] ?? ''))) {

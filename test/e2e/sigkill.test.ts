@@ -97,3 +97,33 @@ describe.runIf(requireRoot())('SIGKILLed right after a scrape, restarted with th
     }
   });
 });
+
+describe('reading the API or the console is not a scrape (the state file)', () => {
+  it('a kill read by /api/v1/processes and / but never scraped is counted after a SIGKILL and restart', async () => {
+    const tag = randomBytes(3).toString('hex');
+    const file = join(dir, 'api-kern.log');
+    writeFileSync(file, 'Nov 30 15:00:00 host kernel: [    0.000000] Linux version 6.1.0\n');
+    const state = join(dir, 'api.json');
+    const args = ['--kernel-log.source=file', `--kernel-log.file=${file}`, `--kernel-log.state-file=${state}`];
+    const comm = `api${tag}`;
+    let exp = await startExporter(args);
+    try {
+      await scrape(exp);
+      appendFileSync(
+        file,
+        `Nov 30 15:00:01 host kernel: [  100.000100] Memory cgroup out of memory: Killed process 41999 (${comm}) total-vm:12345kB, anon-rss:65536kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:200kB oom_score_adj:0\n`,
+      );
+      // Both make a collection (which drains the log: the API lists the kill), neither serves a body to
+      // a scraper. Before the fix, each saved the position past the kill.
+      expect((await fetch(`${exp.url}/api/v1/processes?limit=1`)).status).toBe(200);
+      expect((await fetch(`${exp.url}/`)).status).toBe(200);
+      const listed = (await (await fetch(`${exp.url}/api/v1/kills`)).json()) as { data: { kills: { comm: string }[] } };
+      expect(listed.data.kills.map((k) => k.comm)).toContain(comm);
+      await sigkill(exp);
+      exp = await startExporter(args);
+      expect(one(await scrape(exp), 'oom_kill_events_total', { killer: 'kernel', comm, constraint: 'memcg', cgroup: '' })).toBe(1);
+    } finally {
+      await exp.stop();
+    }
+  });
+});

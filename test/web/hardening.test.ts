@@ -17,7 +17,7 @@ function heldCollection() {
     async scrape(): Promise<ScrapeBody> {
       scrapes++;
       await new Promise<void>((resolve) => waiting.push(resolve));
-      return { body, gzip: async () => body, release: () => {} };
+      return { body, gzip: async () => body, release: () => {}, served: () => {} };
     },
     beforeScrape: () => {},
     afterScrape: () => {},
