@@ -107,6 +107,20 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
 
     const scanner = createProcessScanner({ procfs: config.procfs, wantCmdline: config.selection.match === 'cmdline' });
     const kills = createKillStore();
+    let containers: ContainerNames | null = null;
+    if (config.collectors.get('docker') === true) {
+      containers = createContainerNames({
+        list: io.listContainers ?? dockerContainers,
+        onError: (err) => log.debug('docker container list failed', { err: (err as Error).message }),
+      });
+      // Started now, so the first scrape likely has names already.
+      containers.refreshIfDue();
+    }
+
+    // Kubernetes names from the kubelet's log tree: read lazily, when a cgroup or kill names a pod or
+    // container not known yet; nothing on a node without that tree (said once at debug).
+    const kubeNames = createKubeNames({ varlog: config.varlog, debug: (msg, fields) => log.debug(msg, fields) });
+
     let follower: KernelLog | null = null;
     if (config.kernelLogSource !== 'none') {
       // The kernel prints a kill's cgroup only in the rate-limited part of its report (10 in 5 s); the
@@ -122,11 +136,12 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
         procfs: config.procfs,
         log,
         recentLimit: config.killsKeep,
-        // The first listener: the victim is set on the kill before anyone else (or the recent list) reads it.
-        onKill: (kill, ts) => {
-          kills.record(attributeKill(kill, lastKnown), ts);
+        // The victim is set on the kill before its time is taken and anyone (or the recent list) reads it.
+        attribute: (kill) => void attributeKill(kill, lastKnown),
+        onKill: (kill, ts, id) => {
+          kills.record(kill, ts);
           // Each kill is also a log line, at warn: log pipelines (journald, Loki) can alert on it too.
-          log.warn('oom kill', killLogFields(kill, ts));
+          log.warn('oom kill', killLogFields(kill, ts, id, { containers: containers?.names() ?? null, kube: kubeNames }));
         },
       });
       const f = follower;
@@ -140,20 +155,6 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
       });
       closers.push({ name: 'known processes', close: () => refresher.stop() });
     }
-
-    let containers: ContainerNames | null = null;
-    if (config.collectors.get('docker') === true) {
-      containers = createContainerNames({
-        list: io.listContainers ?? dockerContainers,
-        onError: (err) => log.debug('docker container list failed', { err: (err as Error).message }),
-      });
-      // Started now, so the first scrape likely has names already.
-      containers.refreshIfDue();
-    }
-
-    // Kubernetes names from the kubelet's log tree: read lazily, when a cgroup or kill names a pod or
-    // container not known yet; nothing on a node without that tree (said once at debug).
-    const kubeNames = createKubeNames({ varlog: config.varlog, debug: (msg, fields) => log.debug(msg, fields) });
 
     const collectors = [
       ...createCollectors(config.collectors, {

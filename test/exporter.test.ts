@@ -103,8 +103,28 @@ describe('the composition root', () => {
       anon_rss_bytes: 900 * 1024,
       uptime_seconds: 101,
     });
-    expect(kills[0]!['time']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    // The kill's own time is kill_time: `time` stays the log line's (when it was written), in both formats.
+    expect(kills[0]!['kill_time']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(kills[0]!['time']).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(kills[0]!['kill_time']).not.toBe(kills[0]!['time']);
     expect(typeof kills[0]!['last_rss_bytes']).toBe('number');
+    // Every key, null where unknown: the API's id, the cgroup's owner and names, the last scores.
+    expect(Object.keys(kills[0]!)).toEqual(
+      expect.arrayContaining([
+        'id',
+        'memcg',
+        'container_id',
+        'container_name',
+        'pod_uid',
+        'systemd_unit',
+        'runtime',
+        'namespace',
+        'pod',
+        'container',
+        'last_oom_score_adj',
+      ]),
+    );
+    expect(kills[0]).toMatchObject({ id: 1, systemd_unit: 'app.service', container_id: null, namespace: null });
     await exporter.close();
     exporter = undefined;
   });

@@ -24,6 +24,11 @@ export interface KernelLogOptions extends SourceSettings {
    * are found while startKernelLog runs: only a listener given here hears them.
    */
   onKill?: KillListener;
+  /**
+   * Runs on each kill before its time is taken and anyone hears of it: sets kill.victim (what the
+   * exporter last saw of the process), which bounds the kill's time from below.
+   */
+  attribute?: (kill: OomKill) => void;
   /** How often the follower drains on its own, between scrapes (default 500 ms). */
   pollIntervalMs?: number;
   /** Least time between two state-file writes. */
@@ -235,7 +240,14 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
   function timestampOf(kill: OomKill): number {
     // The kernel's own stamp first: a syslog time has no zone (read as local time, it is off by the
     // offset when the file was written elsewhere or under another TZ) and whole seconds at best.
-    if (kill.uptimeSeconds !== null && bootTime !== null) return bootTime + kill.uptimeSeconds;
+    if (kill.uptimeSeconds !== null && bootTime !== null) {
+      // printk stamps with local_clock(), which can run a few ms behind the monotonic clock boot time is
+      // measured against (6.8 ms on this project's VM): a kill must not come out before its victim was
+      // last seen alive, and it happened after that, so that is the earliest it can be.
+      const t = bootTime + kill.uptimeSeconds;
+      const seen = kill.victim?.seenAtSeconds;
+      return seen !== undefined && seen > t ? seen : t;
+    }
     if (kill.time !== null) {
       const t = Date.parse(kill.time);
       if (!Number.isNaN(t)) return t / 1000;
@@ -262,6 +274,11 @@ export async function startKernelLog(opts: KernelLogOptions): Promise<KernelLog>
         return;
       }
       if (kill === null || replay) return;
+      try {
+        opts.attribute?.(kill);
+      } catch (e) {
+        log?.error('attributing a kill failed', { err: (e as Error).message });
+      }
       const ts = timestampOf(kill);
       const id = ++lastId;
       recent.push({ id, kill, timestampSeconds: ts });

@@ -68,10 +68,20 @@ export function killJsonFields(kill: OomKill, kube: KubeName | null = null): Kil
  * it came from), every field the log gave, the wall-clock time of the kill, and what the exporter last
  * knew of the victim. Names are as the kernel printed them; the logger quotes and escapes.
  */
-export function killLogFields(kill: OomKill, timestampSeconds: number): LogFields {
+export function killLogFields(
+  kill: OomKill,
+  timestampSeconds: number,
+  id: number,
+  names: { containers: ReadonlyMap<string, string> | null; kube: KubeNames | null } = { containers: null, kube: null },
+): LogFields {
   const cgroup = cgroupOf(kill);
+  const owner = cgroup === null ? null : parseCgroupPath(cgroup.cgroup);
+  const kube = kubeNameOfKill(kill, names.kube);
+  const orNull = (s: string | undefined): string | null => (s === undefined || s === '' ? null : s);
   const v = kill.victim;
   return {
+    // The API's id of this kill (/api/v1/kills/{id}), for as long as the exporter runs.
+    id,
     killer: kill.killer,
     comm: kill.comm,
     pid: kill.pid,
@@ -79,9 +89,19 @@ export function killLogFields(kill: OomKill, timestampSeconds: number): LogField
     constraint: constraintLabel(kill),
     cgroup: cgroup?.cgroup ?? null,
     cgroup_source: cgroup?.source ?? null,
+    memcg: kill.memcg,
     oom_memcg: kill.oomMemcg,
+    container_id: orNull(owner?.container_id),
+    container_name: owner === null || names.containers === null ? null : (names.containers.get(owner.container_id) ?? null),
+    pod_uid: orNull(owner?.pod_uid),
+    systemd_unit: orNull(owner?.systemd_unit),
+    runtime: orNull(owner?.runtime),
+    namespace: orNull(kube?.namespace),
+    pod: orNull(kube?.pod),
+    container: orNull(kube?.container),
     invoker: kill.invoker,
-    time: new Date(timestampSeconds * 1000).toISOString(),
+    // Not `time`: that key is the log line's own (when it was written), first on every line.
+    kill_time: new Date(timestampSeconds * 1000).toISOString(),
     uptime_seconds: kill.uptimeSeconds,
     total_vm_bytes: kill.totalVmBytes,
     anon_rss_bytes: kill.anonRssBytes,
@@ -92,6 +112,7 @@ export function killLogFields(kill: OomKill, timestampSeconds: number): LogField
     last_rss_bytes: v?.rssBytes ?? null,
     last_swap_bytes: v?.swapBytes ?? null,
     last_oom_score: v?.oomScore ?? null,
+    last_oom_score_adj: v?.oomScoreAdj ?? null,
     last_seen: v ? new Date(v.seenAtSeconds * 1000).toISOString() : null,
   };
 }

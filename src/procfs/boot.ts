@@ -19,8 +19,9 @@ const SAME_BOOT_SECONDS = 2;
  * The boot clock of the kernel behind `procfs`, or null when its stat cannot be read.
  *
  * /proc/stat's btime is whole seconds, so a kill stamped 0.3 s after a process was last seen could come
- * out before it. The kernel stamps its log with its monotonic clock, which is the one Node's hrtime
- * reads: now minus that is the boot time to the millisecond. It is used when it agrees with btime (the
+ * out before it. Node's hrtime reads CLOCK_MONOTONIC, the clock btime is taken against, and now minus it
+ * is the boot time to the millisecond. (printk stamps with local_clock(), which follows it to within a
+ * few ms: 6.8 ms behind on this project's VM; the follower bounds a kill's time by its victim's last sighting.) It is used when it agrees with btime (the
  * procfs is this kernel's, the usual case, also as /host/proc in a container); otherwise (a copied or
  * fixture procfs) btime and that procfs's uptime are its truth.
  */
