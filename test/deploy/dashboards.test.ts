@@ -7,14 +7,19 @@ import { CONTRACT_METRICS, counterFunctionRanges, metricNames } from './contract
 import { readRepo, readYaml, REPO, run, tool } from './tools.js';
 
 interface Target { refId: string; expr: string; datasource?: { uid?: string } }
+interface Override {
+  matcher: { id: string; options: string };
+  properties: { id: string; value: unknown }[];
+}
 interface Panel {
   id: number;
   type: string;
   title: string;
+  description?: string;
   gridPos?: { h: number; w: number; x: number; y: number };
   datasource?: { type?: string; uid?: string };
   targets?: Target[];
-  fieldConfig?: { defaults?: { unit?: string } };
+  fieldConfig?: { defaults?: { unit?: string; max?: number; custom?: { stacking?: { mode: string } } }; overrides?: Override[] };
   panels?: Panel[];
 }
 interface Variable { name: string; type: string; query?: unknown; multi?: boolean; includeAll?: boolean }
@@ -161,6 +166,67 @@ describe('dashboards', () => {
     }
     expect(all).toMatch(/deriv\(oom_process_resident_memory_bytes/);
     expect(all).toContain('pid="$pid"');
+  });
+});
+
+describe('dashboards on the right numbers (issue 12)', () => {
+  const overview = dashboards.find((x) => x.d.uid === 'oom-overview')?.d;
+  const process = dashboards.find((x) => x.d.uid === 'oom-process')?.d;
+  const panel = (d: Dashboard | undefined, title: string): Panel => {
+    const p = d ? dataPanels(d).find((x) => x.title === title) : undefined;
+    if (!p) throw new Error(`no panel "${title}"`);
+    return p;
+  };
+
+  it('"Cgroups nearest their memory limit" ranks by working set over limit, not usage', () => {
+    const p = panel(overview, 'Cgroups nearest their memory limit');
+    const expr = p.targets?.[0]?.expr ?? '';
+    expect(metricNames(expr).sort()).toEqual(['oom_cgroup_memory_limit_bytes', 'oom_cgroup_memory_working_set_bytes']);
+    expect(expr).toMatch(/oom_cgroup_memory_working_set_bytes\{[^}]*\} \/ oom_cgroup_memory_limit_bytes/);
+    expect(p.description).toContain('page cache');
+  });
+
+  it("the process's cgroup panel stacks anon, page cache without shmem, shmem and kernel under the limit, usage and working set", () => {
+    const p = panel(process, "Its cgroup's memory: usage and limit");
+    const targets = p.targets ?? [];
+    const byMetrics = (names: string[]): Target | undefined => targets.find((t) => metricNames(t.expr).sort().join() === [...names, 'oom_process_resident_memory_bytes'].sort().join());
+    const parts = [
+      byMetrics(['oom_cgroup_memory_anon_bytes']),
+      byMetrics(['oom_cgroup_memory_file_bytes', 'oom_cgroup_memory_shmem_bytes']),
+      byMetrics(['oom_cgroup_memory_shmem_bytes']),
+      byMetrics(['oom_cgroup_memory_kernel_bytes']),
+    ];
+    const lines = [byMetrics(['oom_cgroup_memory_limit_bytes']), byMetrics(['oom_cgroup_memory_usage_bytes']), byMetrics(['oom_cgroup_memory_working_set_bytes'])];
+    for (const t of [...parts, ...lines]) expect(t, JSON.stringify(targets.map((x) => x.expr))).toBeDefined();
+    // Page cache other than shmem: file minus shmem (file includes shmem), of the process's own cgroup.
+    expect(parts[1]?.expr).toMatch(/\(oom_cgroup_memory_file_bytes\{[^}]*\} - oom_cgroup_memory_shmem_bytes\{[^}]*\}\) and on \(job, instance, cgroup\)/);
+    for (const t of targets) expect(t.expr).toContain('pid="$pid"');
+    // The parts stack; the lines do not.
+    expect(p.fieldConfig?.defaults?.custom?.stacking?.mode).toBe('normal');
+    const unstacked = new Set(
+      (p.fieldConfig?.overrides ?? [])
+        .filter((o) => o.matcher.id === 'byFrameRefID' && o.properties.some((x) => x.id === 'custom.stacking' && (x.value as { mode?: string }).mode === 'none'))
+        .map((o) => o.matcher.options),
+    );
+    expect([...unstacked].sort()).toEqual(lines.map((t) => t?.refId ?? '').sort());
+    expect(p.description).toMatch(/Page cache near the limit is not a problem/);
+    expect(p.description).toContain('shmem');
+  });
+
+  it("the time until it runs out counts the cgroup's working set against the limit", () => {
+    const expr = panel(process, 'Time until it runs out at its recent growth').targets?.find((t) => t.refId === 'A')?.expr ?? '';
+    expect(expr).toMatch(/oom_cgroup_memory_limit_bytes\{[^}]*\}\s*- oom_cgroup_memory_working_set_bytes/);
+  });
+
+  it('the oom_score panels explain the scale: 0-2000 since Linux 5.9 with 666 for an idle process, 0-1000 before', () => {
+    for (const p of [panel(overview, 'Top processes by OOM score'), panel(process, 'OOM score')]) {
+      expect(p.description, p.title).toContain('666');
+      expect(p.description, p.title).toMatch(/5\.9/);
+      expect(p.description, p.title).toMatch(/0 to 2000/);
+      expect(p.description, p.title).toMatch(/0 to 1000/);
+    }
+    // The bar gauge's scale ends at 2000, so 666 is not drawn two-thirds of the way to red.
+    expect(panel(overview, 'Top processes by OOM score').fieldConfig?.defaults?.max).toBe(2000);
   });
 });
 

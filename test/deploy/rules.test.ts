@@ -1,7 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { CONTRACT_METRICS, metricNames } from './contract.js';
 import { readRepo, readYaml, run, tool } from './tools.js';
 
@@ -112,16 +113,40 @@ describe.skipIf(!havePromtool)('promtool (skipped only outside CI when promtool 
     expect(raw).toMatch(/values: '[^']*stale[^']*'/);
   });
 
-  it('promtool test rules fails when a rule is broken (the unit tests can fail)', () => {
-    // The same tests against a rules file whose OOMKillDetected never fires must fail.
+  // Each mutation is a rule gone wrong in a way the unit tests must catch: the same tests against a rules
+  // file with that one rule changed must fail, naming the rule.
+  const MUTATIONS: { alert: string; what: string; from: RegExp | string; to: string }[] = [
+    { alert: 'OOMKillDetected', what: 'never fires', from: 'oom_kill_events:increase10m) > 0', to: 'oom_kill_events:increase10m) > 1e9' },
+    // The page-cache cases: a rule on usage fires for a cgroup full of page cache the kernel would drop.
+    { alert: 'CgroupMemoryNearLimit', what: 'watches usage instead of the working set', from: 'oom_cgroup_memory_working_set_bytes', to: 'oom_cgroup_memory_usage_bytes' },
+    { alert: 'ProcessMemoryWillHitLimit', what: 'adds the growth to usage instead of the working set', from: 'oom_cgroup_memory_working_set_bytes', to: 'oom_cgroup_memory_usage_bytes' },
+    // The anonymous case: the old rule (the process's own RSS an hour ahead against the limit) ignores
+    // what the rest of the cgroup holds, and stays quiet while anonymous memory fills it.
+    {
+      alert: 'ProcessMemoryWillHitLimit',
+      what: "compares the process's predicted RSS alone with the limit",
+      from: /\+ ignoring \(pid, comm\) group_left \(\)\s+oom_cgroup_memory_working_set_bytes/,
+      to: '+ oom_process_resident_memory_bytes',
+    },
+  ];
+  it.each(MUTATIONS)('promtool test rules fails when $alert $what (the unit tests can fail)', ({ alert, from, to }) => {
+    const doc = readYaml<{ groups: { rules: Rule[] }[] }>(RULES);
+    const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === alert);
+    if (!rule) throw new Error(`no alert ${alert}`);
+    const expr = rule.expr.replace(from, to);
+    expect(expr, 'the mutation changes the rule').not.toBe(rule.expr);
+    rule.expr = expr;
     const dir = mkdtempSync(join(tmpdir(), 'oom-rules-'));
-    const broken = readRepo(RULES).replace('sum without (killer, constraint) (oom_kill_events:increase10m) > 0', 'sum without (killer, constraint) (oom_kill_events:increase10m) > 1e9');
-    expect(broken).not.toBe(readRepo(RULES));
-    writeFileSync(join(dir, 'oom-exporter.rules.yml'), broken);
-    writeFileSync(join(dir, 'oom-exporter.rules.test.yml'), readRepo(RULES_TEST));
-    const r = run('promtool', ['test', 'rules', join(dir, 'oom-exporter.rules.test.yml')]);
-    expect(r.status).not.toBe(0);
-    expect(r.output).toContain('OOMKillDetected');
+    let r: ReturnType<typeof run>;
+    try {
+      writeFileSync(join(dir, 'oom-exporter.rules.yml'), stringify(doc));
+      writeFileSync(join(dir, 'oom-exporter.rules.test.yml'), readRepo(RULES_TEST));
+      r = run('promtool', ['test', 'rules', join(dir, 'oom-exporter.rules.test.yml')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(r.status, r.output).not.toBe(0);
+    expect(r.output).toContain(`alertname: ${alert}`);
   });
 
   it('promtool check config accepts prometheus.yml and the rules it loads by relative path', () => {

@@ -4,16 +4,29 @@
  * substituted), scrape the real exporter, and a real OOM kill in a memory cgroup must come out as
  * OOMKillDetected in Alertmanager. Every query of every dashboard panel must return data on it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, startExporter, type RunningExporter } from '../helpers/cli.js';
 import { makeMemoryCgroup, realOomKill, type MemoryCgroup } from '../helpers/oom.js';
+import {
+  commandRuns,
+  freePort,
+  SHIPPED_RULES,
+  shippedPrometheusConfig,
+  startDaemon,
+  startPrometheus,
+  stopDaemon,
+  substitute,
+  until,
+  type Daemon,
+  type RunningPrometheus,
+  type Series,
+} from '../helpers/prometheus.js';
 import { requireTool } from '../helpers/promtool.js';
 import { requireRoot } from '../helpers/root.js';
 
@@ -23,95 +36,29 @@ const SCRAPE = '5s';
 /** What Grafana makes of $__rate_interval at this scrape interval: four scrapes. */
 const RATE_INTERVAL = '20s';
 
-const runs = (cmd: string): boolean => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
 /** The test needs root (cgroups, /dev/kmsg), the two binaries and a v1 memory hierarchy; CI has all. */
 function canRun(): boolean {
   const root = requireRoot();
-  const prom = requireTool(runs('prometheus'), 'prometheus');
-  const am = requireTool(runs('prometheus-alertmanager'), 'prometheus-alertmanager');
+  const prom = requireTool(commandRuns('prometheus'), 'prometheus');
+  const am = requireTool(commandRuns('prometheus-alertmanager'), 'prometheus-alertmanager');
   const memcg = requireTool(existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes'), 'a cgroup v1 memory hierarchy at /sys/fs/cgroup/memory');
   return root && prom && am && memcg;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createNetServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const addr = srv.address();
-  srv.close();
-  await once(srv, 'close');
-  if (addr === null || typeof addr === 'string') throw new Error('no port');
-  return addr.port;
-}
-
-/** Replaces `from` with `to`, and fails if `from` is not there exactly once: the files must not drift from the test. */
-function substitute(text: string, from: string, to: string): string {
-  const n = text.split(from).length - 1;
-  if (n !== 1) throw new Error(`expected "${from}" exactly once in the config, found it ${n} times`);
-  return text.replace(from, to);
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `probe` until it returns a value (not undefined), or throws with `what` after `ms`. */
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await sleep(250);
-  }
-}
-
-function startDaemon(cmd: string, args: string[]): { child: ChildProcess; output: () => string } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  return { child, output: () => out };
-}
-
-async function stopDaemon(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
-
-interface PromResponse<T> {
-  status: string;
-  data: T;
-  error?: string;
-}
-interface Series {
-  metric: Record<string, string>;
-  value?: [number, string];
-  values?: [number, string][];
 }
 
 describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager binaries', () => {
   let dir = '';
   let exporter: RunningExporter | undefined;
-  let prometheus: ReturnType<typeof startDaemon> | undefined;
-  let alertmanager: ReturnType<typeof startDaemon> | undefined;
+  let prometheus: RunningPrometheus | undefined;
+  let alertmanager: Daemon | undefined;
   let webhook: Server | undefined;
   const notifications: string[] = [];
-  let promUrl = '';
   let amUrl = '';
   let cgroup: MemoryCgroup | undefined;
   let survivor: ChildProcess | undefined;
 
-  async function prom<T>(path: string, params: Record<string, string> = {}): Promise<T> {
-    const res = await fetch(`${promUrl}${path}?${new URLSearchParams(params).toString()}`);
-    const body = (await res.json()) as PromResponse<T>;
-    if (body.status !== 'success') throw new Error(`${path} ${JSON.stringify(params)}: ${body.error ?? res.status}`);
-    return body.data;
+  function prom<T>(path: string, params: Record<string, string> = {}): Promise<T> {
+    if (!prometheus) throw new Error('no prometheus');
+    return prometheus.api.get<T>(path, params);
   }
 
   /** How the target's scrapes went, to explain a failure. */
@@ -155,29 +102,20 @@ describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager 
       '--cluster.listen-address=',
     ]);
 
-    const promPort = await freePort();
-    promUrl = `http://127.0.0.1:${promPort}`;
-    let promConfig = readFileSync(join(REPO, 'deploy/prometheus/prometheus.yml'), 'utf8');
-    promConfig = substitute(promConfig, 'scrape_interval: 15s', `scrape_interval: ${SCRAPE}\n  scrape_timeout: ${SCRAPE}`);
-    promConfig = substitute(promConfig, 'evaluation_interval: 15s', 'evaluation_interval: 1s');
-    promConfig = substitute(promConfig, '- rules/oom-exporter.rules.yml', `- ${join(REPO, 'deploy/prometheus/rules/oom-exporter.rules.yml')}`);
-    promConfig = substitute(promConfig, "'alertmanager:9093'", `'127.0.0.1:${amPort}'`);
-    promConfig = substitute(promConfig, "'oom-exporter:19857'", `'127.0.0.1:${exporter.port}'`);
-    writeFileSync(join(dir, 'prometheus.yml'), promConfig);
-    mkdirSync(join(dir, 'data'));
-    prometheus = startDaemon('prometheus', [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-    ]);
-
     const ready = (url: string): Promise<true | undefined> => fetch(`${url}/-/ready`).then((r) => (r.ok ? true : undefined));
     await until('Alertmanager to be ready', 30_000, () => ready(amUrl)).catch((e: Error) => {
       throw new Error(`${e.message}\n${alertmanager?.output().slice(-2000)}`);
     });
-    await until('Prometheus to be ready', 30_000, () => ready(promUrl)).catch((e: Error) => {
-      throw new Error(`${e.message}\n${prometheus?.output().slice(-2000)}`);
-    });
+    prometheus = await startPrometheus(
+      dir,
+      shippedPrometheusConfig({
+        exporterPort: exporter.port,
+        alertmanager: `127.0.0.1:${amPort}`,
+        scrapeInterval: SCRAPE,
+        evaluationInterval: '1s',
+        rulesFile: SHIPPED_RULES,
+      }),
+    );
 
     // A process that stays in the test's memory cgroup after the kill, for the process dashboard:
     // its cgroup has a limit, so "usage and limit" and "time until it runs out" have data.
@@ -192,7 +130,7 @@ describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager 
       await gone;
     }
     await cgroup?.remove();
-    await stopDaemon(prometheus?.child);
+    await prometheus?.stop();
     await stopDaemon(alertmanager?.child);
     await exporter?.stop();
     webhook?.close();
@@ -205,7 +143,7 @@ describe.runIf(canRun())('the compose stack on real Prometheus and Alertmanager 
       const target = t.activeTargets.find((x) => x.labels.job === 'oom-exporter');
       return target?.health === 'up' ? target : undefined;
     }).catch((e: Error) => {
-      throw new Error(`${e.message}\nprometheus:\n${prometheus?.output().slice(-2000)}`);
+      throw new Error(`${e.message}\nprometheus:\n${prometheus?.daemon.output().slice(-2000)}`);
     });
     expect(up.labels.instance).toBe('docker-host');
     // The target page can report a scrape a moment before its samples are queryable.

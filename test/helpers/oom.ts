@@ -5,7 +5,7 @@ import fs from 'node:fs';
 
 const MEMCG_V1 = '/sys/fs/cgroup/memory';
 // The distribution's python, not a version-manager shim: its pid is the victim's from the first exec on.
-const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+export const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 // Joins the cgroup first (so the interpreter's own memory is charged there too), renames itself with
 // prctl(PR_SET_NAME) (the name in hex: any bytes, also ones that are not UTF-8), waits argv[3] seconds
