@@ -152,7 +152,8 @@ describe('dashboards', () => {
     expect(ann?.textFormat).toContain('{{cgroup}}');
     // The latest-kills table joins the kill with the cgroup's owner.
     const table = dataPanels(d).find((p) => p.type === 'table');
-    expect(table?.targets?.[0]?.expr).toMatch(/group_left \(container_id, pod_uid, systemd_unit, runtime\)\s*oom_cgroup_info/);
+    // The owner of each kill's cgroup, and on a Kubernetes node its namespace, pod and container.
+    expect(table?.targets?.[0]?.expr).toMatch(/group_left \(namespace, pod, container, container_id, pod_uid, systemd_unit, runtime\)\s*oom_cgroup_info/);
   });
 
   it('the process dashboard picks instance, comm and pid and shows the cgroup limit and time to it', () => {

@@ -115,8 +115,18 @@ describe.skipIf(!havePromtool)('promtool (skipped only outside CI when promtool 
 
   // Each mutation is a rule gone wrong in a way the unit tests must catch: the same tests against a rules
   // file with that one rule changed must fail, naming the rule.
-  const MUTATIONS: { alert: string; what: string; from: RegExp | string; to: string }[] = [
-    { alert: 'OOMKillDetected', what: 'never fires', from: 'oom_kill_events:increase10m) > 0', to: 'oom_kill_events:increase10m) > 1e9' },
+  // `rule` names the rule changed when it is not the alert itself (a recording rule the alert reads).
+  const MUTATIONS: { alert: string; rule?: string; what: string; from: RegExp | string; to: string }[] = [
+    {
+      alert: 'OOMKillDetected',
+      rule: 'oom_kill_events:victims10m',
+      what: 'never fires',
+      from: 'oom_kill_events:increase10m) > 0',
+      to: 'oom_kill_events:increase10m) > 1e9',
+    },
+    // Kubernetes names: the pod must be named where oom_cgroup_info knows it, and a kill must still fire where it does not.
+    { alert: 'OOMKillDetected', what: 'drops the namespace, pod and container', from: 'group_left (namespace, pod, container)', to: 'group_left ()' },
+    { alert: 'OOMKillDetected', what: 'fires only for kills whose cgroup has info', from: /\s+or on \(instance, job, comm, cgroup\)\s+oom_kill_events:victims10m\s*$/, to: '\n' },
     // The page-cache cases: a rule on usage fires for a cgroup full of page cache the kernel would drop.
     { alert: 'CgroupMemoryNearLimit', what: 'watches usage instead of the working set', from: 'oom_cgroup_memory_working_set_bytes', to: 'oom_cgroup_memory_usage_bytes' },
     { alert: 'ProcessMemoryWillHitLimit', what: 'adds the growth to usage instead of the working set', from: 'oom_cgroup_memory_working_set_bytes', to: 'oom_cgroup_memory_usage_bytes' },
@@ -129,10 +139,10 @@ describe.skipIf(!havePromtool)('promtool (skipped only outside CI when promtool 
       to: '+ oom_process_resident_memory_bytes',
     },
   ];
-  it.each(MUTATIONS)('promtool test rules fails when $alert $what (the unit tests can fail)', ({ alert, from, to }) => {
+  it.each(MUTATIONS)('promtool test rules fails when $alert $what (the unit tests can fail)', ({ alert, rule: ruleName, from, to }) => {
     const doc = readYaml<{ groups: { rules: Rule[] }[] }>(RULES);
-    const rule = doc.groups.flatMap((g) => g.rules).find((r) => r.alert === alert);
-    if (!rule) throw new Error(`no alert ${alert}`);
+    const rule = doc.groups.flatMap((g) => g.rules).find((r) => (ruleName === undefined ? r.alert === alert : r.record === ruleName));
+    if (!rule) throw new Error(`no rule ${ruleName ?? alert}`);
     const expr = rule.expr.replace(from, to);
     expect(expr, 'the mutation changes the rule').not.toBe(rule.expr);
     rule.expr = expr;
