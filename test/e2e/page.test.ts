@@ -129,3 +129,48 @@ describe.runIf(fs.existsSync(CHROMIUM))('the console under the web config: TLS a
     await ctx.close();
   });
 });
+
+describe.runIf(fs.existsSync(CHROMIUM))('the console when its event stream is refused', () => {
+  let exp: RunningExporter;
+  let browser: Browser;
+  let dir = '';
+  let log = '';
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(tmpdir(), 'oom-page-503-'));
+    log = path.join(dir, 'kern.log');
+    fs.writeFileSync(log, '');
+    exp = await startExporter(['--kernel-log.source=file', `--kernel-log.file=${log}`]);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await exp?.stop();
+    if (dir !== '') fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says the stream is down after a 503 (EventSource then gives up), reconnects by itself, and shows the next kill live', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    // The first two connections get what the exporter answers when 100 streams are open (or a proxy's 502).
+    let refused = 0;
+    await page.route('**/api/v1/events', async (route) => {
+      if (refused < 2) {
+        refused++;
+        await route.fulfill({ status: 503, contentType: 'application/json', body: '{"status":"error","error":"too many event streams open"}' });
+      } else await route.continue();
+    });
+    await page.goto(exp.url + '/');
+    await page.locator('#live', { hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });
+    // Reconnected (1 s, then 2 s): the live status comes back with the next refresh.
+    await page.locator('#live', { hasText: /^live, updated/ }).waitFor({ timeout: 20_000 });
+    expect(refused).toBe(2);
+    const comm = `after503-${process.pid % 1000}`;
+    fs.appendFileSync(
+      log,
+      `Nov 30 12:00:01 host kernel: [  101.000000] Memory cgroup out of memory: Killed process 4321 (${comm}) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:40kB oom_score_adj:0\n`,
+    );
+    await page.locator('#kills-body tr', { hasText: comm }).waitFor({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+  });
+});

@@ -64,18 +64,34 @@ const refresh = async () => {
     $('procs-error').hidden = true;
     fillList($('host'), hostItems(s));
     fillList($('log'), logItems(s));
-    live('live, updated ' + new Date().toLocaleTimeString());
+    live(streamUp ? 'live, updated ' + new Date().toLocaleTimeString() : 'kills not live (event stream down, reconnecting); updated ' + new Date().toLocaleTimeString());
   } catch (err) {
     live('not updating: ' + err.message);
   }
 };
-const events = new EventSource('/api/v1/events');
-// On each (re)connection the list is read again: kills read while the stream was down are not lost.
-events.addEventListener('open', () => {
-  get('/api/v1/kills').then((d) => showKills(d.kills), (err) => live('not updating: ' + err.message));
-});
-events.addEventListener('kill', (ev) => addKill(JSON.parse(ev.data)));
-events.addEventListener('error', () => live('event stream lost, retrying'));
+// The browser retries a dropped stream by itself, but gives up for good after an answer that is not 200
+// (503 when too many streams are open, a proxy's 502): then this reconnects, backing off to 30 s.
+let streamUp = false;
+let retryMs = 1000;
+const connect = () => {
+  const events = new EventSource('/api/v1/events');
+  // On each (re)connection the list is read again: kills read while the stream was down are not lost.
+  events.addEventListener('open', () => {
+    streamUp = true;
+    retryMs = 1000;
+    get('/api/v1/kills').then((d) => showKills(d.kills), (err) => live('not updating: ' + err.message));
+  });
+  events.addEventListener('kill', (ev) => addKill(JSON.parse(ev.data)));
+  events.addEventListener('error', () => {
+    streamUp = false;
+    live('event stream lost, reconnecting');
+    if (events.readyState === EventSource.CLOSED) {
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 30000);
+    }
+  });
+};
+connect();
 setInterval(() => void refresh(), ${REFRESH_MS});
 void refresh();
 })();
