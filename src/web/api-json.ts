@@ -2,6 +2,7 @@ import { parseCgroupPath } from '../cgroup/info.js';
 import type { CgroupMemory } from '../cgroup/memory.js';
 import type { SnapshotProcess } from '../collection.js';
 import type { RecentKill } from '../kernellog/follower.js';
+import { constraintLabel } from '../kernellog/parse.js';
 import type { OomKill } from '../kernellog/types.js';
 import { reportPageBytes } from '../kernellog/report-tables.js';
 import type { KubeNames } from '../cgroup/kubelet-logs.js';
@@ -29,6 +30,9 @@ export function killJson(entry: RecentKill, containerNames: ReadonlyMap<string, 
   return {
     id,
     ...fields,
+    // The `constraint` label of oom_kill_events_total: the kernel's CONSTRAINT_* where printed, else what
+    // the kill line's prefix says (a rate-limited burst prints no CONSTRAINT_*).
+    constraintLabel: constraintLabel(kill) === '' ? null : constraintLabel(kill),
     cgroup: where?.cgroup ?? null,
     cgroupSource: where?.source ?? null,
     container_id: containerId,

@@ -10,6 +10,11 @@ export interface ApiRouteOptions extends ApiSources {
   maxSubscribers?: number;
   /** Between two `: ping` comments of an event stream (default 15 s). */
   pingMs?: number;
+  /**
+   * Tells of a new web config (a password changed or revoked): open event streams were let in by the
+   * old one, so they are ended, and their clients reconnect through the new one.
+   */
+  onWebConfigChange?: (listener: () => void) => void;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -31,6 +36,11 @@ export const apiRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, opts) 
   const data = opts.data ?? createApiData(opts);
   const maxSubscribers = opts.maxSubscribers ?? 100;
   const pingMs = opts.pingMs ?? 15_000;
+
+  // The API reads no request body: a POST of JSON, a form or 200 MB is not parsed (no 400, 415 or 413),
+  // and gets the API's 405 below. Scoped to this plugin: no other route takes bodies either.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
   app.get('/api/v1/kills', async (_req, reply) => ok(reply, { kills: data.kills() }));
 
@@ -66,9 +76,14 @@ export const apiRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, opts) 
     if (subscribers.size === 0) return;
     // The recent list holds the kill with its id before listeners hear of it.
     const kill = data.kill(id);
-    if (kill !== undefined) write(`event: kill\ndata: ${JSON.stringify(kill)}\n\n`);
+    // id: the kill's id, so a client can tell (and a standard one resume from) the last it had.
+    if (kill !== undefined) write(`id: ${id}\nevent: kill\ndata: ${JSON.stringify(kill)}\n\n`);
   });
   const ping = setInterval(() => write(': ping\n\n'), pingMs);
+  opts.onWebConfigChange?.(() => {
+    for (const res of subscribers) res.end();
+    subscribers.clear();
+  });
   ping.unref();
   // Before the server closes: open streams would keep it waiting.
   app.addHook('preClose', (done) => {
@@ -82,6 +97,9 @@ export const apiRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, opts) 
   // Anything else under /api gets a JSON error, as a script reading the API expects, not the page's
   // plain-text 404: a known path with another method is 405 with Allow, any other path 404. Static
   // routes win over this wildcard, so it sees only what no route above takes (a trailing slash too).
+  const notFound = async (_req: unknown, reply: FastifyReply): Promise<FastifyReply> =>
+    fail(reply, 404, 'no such API path (see /api/v1/kills, /api/v1/kills/{id}, /api/v1/processes, /api/v1/status, /api/v1/events)');
+  app.get('/api', notFound);
   app.route({
     method: ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'],
     url: '/api/*',
@@ -97,6 +115,10 @@ export const apiRoutes: FastifyPluginAsync<ApiRouteOptions> = async (app, opts) 
   app.get('/api/v1/events', async (req, reply) => {
     if (subscribers.size >= maxSubscribers) {
       return fail(reply.header('retry-after', '5'), 503, `too many event streams open (at most ${maxSubscribers})`);
+    }
+    // HEAD asks for the headers only: no stream is opened (it would never answer, and hold a place).
+    if (req.method === 'HEAD') {
+      return reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-store').send();
     }
     // The stream is written directly; headers set by hooks (the web config's) are carried over.
     reply.hijack();

@@ -71,6 +71,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   const data = api === undefined ? null : createApiData(api);
   void app.register(pageRoutes, { telemetryPath: opts.telemetryPath, version: opts.version, data });
   void app.register(healthRoute);
-  if (api !== undefined && data !== null) void app.register(apiRoutes, { ...api, data });
+  const security = opts.security;
+  const onWebConfigChange = security === undefined ? undefined : (listener: () => void): void => security.config.onChange(() => listener());
+  if (api !== undefined && data !== null) void app.register(apiRoutes, { ...api, data, ...(onWebConfigChange === undefined ? {} : { onWebConfigChange }) });
   return app;
 }

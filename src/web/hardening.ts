@@ -12,9 +12,20 @@ export const HTML_CSP =
  * Fastify's answer to errors found before routing (a malformed URL, an overlong parameter), in place of
  * its JSON that quotes the path: a fixed line, like every other error here.
  */
-export function frameworkError(_err: Error, _req: unknown, reply: FastifyReply): void {
+export function frameworkError(_err: Error, req: { url?: string; raw?: { url?: string } }, reply: FastifyReply): void {
+  // These skip the onSend hooks: under /api the error is JSON here, as every API answer.
+  const url = req.raw?.url ?? req.url ?? '';
+  if (isApiPath(url.split('?', 1)[0]!)) {
+    void reply
+      .code(400)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify({ status: 'error', error: '400 bad request' }));
+    return;
+  }
   void reply.code(400).type('text/plain; charset=utf-8').send('400 bad request\n');
 }
+
+const isApiPath = (path: string): boolean => path === '/api' || path.startsWith('/api/');
 
 /** How long the server waits for a connection's request headers, and checks for overdue ones. */
 export interface ConnectionLimits {
@@ -37,8 +48,17 @@ export const DEFAULT_CONNECTION_LIMITS: Omit<ConnectionLimits, 'maxConnections'>
  * a request's path or a parser's message is never reflected into a page.
  */
 export function harden(app: FastifyInstance): void {
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
+    // Under /api every answer is JSON, also the errors made before any API route ran (401 from basic
+    // auth, 400 for a malformed path, 429, 503 while closing): the same fixed text, as the API's error.
+    if (isApiPath(req.url.split('?', 1)[0]!) && reply.statusCode >= 400 && typeof payload === 'string') {
+      const t = reply.getHeader('content-type');
+      if (typeof t === 'string' && t.startsWith('text/plain')) {
+        reply.header('content-type', 'application/json; charset=utf-8');
+        return JSON.stringify({ status: 'error', error: payload.trim() });
+      }
+    }
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) reply.header('content-security-policy', HTML_CSP);
     return payload;

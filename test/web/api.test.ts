@@ -82,6 +82,7 @@ const KILL_KEYS = [
   'namespace',
   'pod',
   'container',
+  'constraintLabel',
   'cgroup',
   'cgroupSource',
   'container_id',
@@ -223,6 +224,44 @@ describe('GET /api/v1/kills/{id}', () => {
       expect(res.statusCode).toBe(404);
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(res.json()).toEqual({ status: 'error', error: 'no kill with that id among the ones kept' });
+    }
+  });
+});
+
+describe('the API at its edges', () => {
+  it('HEAD of the event stream answers its headers and holds no stream; events carry their kill id', async () => {
+    const { exporter: e, log } = await start([]);
+    const head = await e.app.inject({ method: 'HEAD', url: '/api/v1/events' });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    const address = await listen(e.app, { host: '127.0.0.1', port: 0 });
+    const res = await fetch(`http://${address}/api/v1/events`);
+    const reader = res.body!.getReader();
+    appendFileSync(log, report(4400, 'with-id', 130) + '\n');
+    await e.app.inject({ url: '/metrics' });
+    let text = '';
+    while (!text.includes('event: kill')) text += new TextDecoder().decode((await reader.read()).value);
+    const id = ((await getJson(e, '/api/v1/kills')).body.data as { kills: { id: number }[] }).kills[0]!.id;
+    expect(text).toContain(`id: ${id}\nevent: kill\ndata: `);
+    await reader.cancel();
+  });
+
+  it('bodies are not read: a POST of JSON, a form or a bad body is 405, not 400 or 415; /api and a malformed path are JSON errors', async () => {
+    const { exporter: e } = await start([]);
+    for (const [type, payload] of [
+      ['application/json', '{bad'],
+      ['application/x-www-form-urlencoded', 'a=b'],
+      ['text/plain', 'x'.repeat(2 << 20)],
+    ] as const) {
+      const res = await e.app.inject({ method: 'POST', url: '/api/v1/kills', headers: { 'content-type': type }, payload });
+      expect([type, res.statusCode]).toEqual([type, 405]);
+      expect(res.json()).toMatchObject({ status: 'error' });
+    }
+    for (const url of ['/api', '/api/v1/kills/%ZZ']) {
+      const res = await e.app.inject({ url });
+      expect([url, res.headers['content-type']]).toEqual([url, 'application/json; charset=utf-8']);
+      expect(res.json<{ status: string }>().status).toBe('error');
+      expect(res.body).not.toContain('%ZZ');
     }
   });
 });
@@ -370,6 +409,31 @@ describe('the web config', () => {
       expect([url, (await exporter.app.inject({ url })).statusCode]).toEqual([url, 401]);
     }
     expect((await exporter.app.inject({ url: '/api/v1/status', headers: { authorization: auth } })).statusCode).toBe(200);
+    // The refusal is JSON under /api, as every API answer; elsewhere it stays plain text.
+    const refused = await exporter.app.inject({ url: '/api/v1/kills' });
+    expect(refused.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(refused.json()).toMatchObject({ status: 'error' });
+    expect(refused.headers['www-authenticate']).toMatch(/^Basic/);
+    expect((await exporter.app.inject({ url: '/metrics' })).headers['content-type']).toMatch(/^text\/plain/);
+  });
+
+  it('ends an open event stream when the web config changes (a revoked password keeps no stream)', async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'oom-api-'));
+    const web = join(tmp, 'web.yml');
+    writeFileSync(web, `basic_auth_users:\n  api: ${bcrypt.hashSync('old', 4)}\n`);
+    exporter = await buildExporter(parseConfig([`--path.procfs=${PROCFS}`, '--kernel-log.source=none', '--log.level=error', `--web.config.file=${web}`]), quietIo);
+    const address = await listen(exporter.app, { host: '127.0.0.1', port: 0 });
+    const old = `Basic ${Buffer.from('api:old').toString('base64')}`;
+    const stream = await fetch(`http://${address}/api/v1/events`, { headers: { authorization: old } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    await reader.read(); // ": connected"
+    writeFileSync(web, `basic_auth_users:\n  api: ${bcrypt.hashSync('new', 4)}\n`);
+    // The change is noticed at the next connection; the old password is refused from then on.
+    expect((await fetch(`http://${address}/api/v1/status`, { headers: { authorization: old } })).status).toBe(401);
+    let ended = false;
+    for (let i = 0; i < 20 && !ended; i++) ended = (await reader.read()).done;
+    expect(ended).toBe(true);
   });
 });
 

@@ -13,6 +13,8 @@ export interface KillView {
   comm: string;
   killer: string;
   constraint: string | null;
+  /** The label (global, memcg, …), also where the kernel printed no CONSTRAINT_*. */
+  constraintLabel?: string | null;
   cgroup: string | null;
   container_id: string | null;
   container_name: string | null;
@@ -59,6 +61,16 @@ export interface StatusView {
     pressureSomeAvg10: number | null;
     pressureFullAvg10: number | null;
   };
+}
+
+/**
+ * A process name as text a person can read: control characters (a newline, a tab, an escape) would show
+ * as blanks or nothing in a cell, so they are written as \xNN, as `top` and `kills` do (and the
+ * backslash itself, so the form is unambiguous). Markup needs nothing here: it goes in as text.
+ */
+export function visible(name: string): string {
+  // eslint-disable-next-line no-control-regex -- matching the control characters is the point
+  return name.replace(/[\x00-\x1f\x7f-\x9f\\]/g, (ch) => '\\x' + ch.charCodeAt(0).toString(16).padStart(2, '0'));
 }
 
 /** Bytes in binary units, one decimal; an en dash when unknown. */
@@ -112,20 +124,20 @@ export function fmtLargestTasks(k: KillView): string {
   const r = k.report;
   if (r === undefined || r === null || r.tasks.length === 0) return '–';
   const rss = (pages: number | null): string => (pages === null ? '–' : r.pageBytes === null ? `${pages} pages` : fmtBytes(pages * r.pageBytes));
-  const top = r.tasks.slice(0, 3).map((t) => `${t.comm} (${t.pid}) ${rss(t.rssPages)}`);
+  const top = r.tasks.slice(0, 3).map((t) => `${visible(t.comm)} (${t.pid}) ${rss(t.rssPages)}`);
   return top.join(', ') + (r.taskCount > 3 ? `, of ${r.taskCount} tasks` : '');
 }
 
 export function killCells(k: KillView): string[] {
-  return [fmtTime(k.time), `${k.comm} (${k.pid})`, fmtWhere(k), k.constraint ?? '–', k.killer, fmtDeathMemory(k), fmtLargestTasks(k)];
+  return [fmtTime(k.time), `${visible(k.comm)} (${k.pid})`, fmtWhere(k), k.constraintLabel ?? k.constraint ?? '–', k.killer, fmtDeathMemory(k), fmtLargestTasks(k)];
 }
 
 export function processCells(p: ProcessView): string[] {
-  return [String(p.pid), p.comm, p.cgroup ?? '–', p.score === null ? '–' : String(p.score), fmtBytes(p.rssBytes), fmtBytes(p.swapBytes)];
+  return [String(p.pid), visible(p.comm), p.cgroup ?? '–', p.score === null ? '–' : String(p.score), fmtBytes(p.rssBytes), fmtBytes(p.swapBytes)];
 }
 
 export function cgroupCells(c: CgroupView): string[] {
-  return [c.cgroup, `${fmtBytes(c.usageBytes)} / ${fmtBytes(c.limitBytes)}`, fmtBytes(c.headroomBytes), `${c.victim.comm} (${c.victim.pid})`];
+  return [c.cgroup, `${fmtBytes(c.usageBytes)} / ${fmtBytes(c.limitBytes)}`, fmtBytes(c.headroomBytes), `${visible(c.victim.comm)} (${c.victim.pid})`];
 }
 
 /** Share of `part` in `whole` as ` (12%)`, or '' when either is unknown. */
@@ -159,6 +171,7 @@ export function logItems(s: StatusView): string[][] {
 
 /** Every function above, in an order where each comes after those it calls (for the script). */
 export const VIEW_FUNCTIONS = [
+  visible,
   fmtBytes,
   fmtTime,
   fmtWhere,

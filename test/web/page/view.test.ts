@@ -7,6 +7,7 @@ import {
   fmtLargestTasks,
   fmtWhere,
   hostItems,
+  visible,
   killCells,
   VIEW_FUNCTIONS,
   type KillView,
@@ -105,5 +106,14 @@ describe('the largest tasks of a kill', () => {
     );
     expect(fmtLargestTasks({ report: null } as unknown as KillView)).toBe('–');
     expect(fmtLargestTasks({} as unknown as KillView)).toBe('–');
+  });
+});
+
+describe('names with control characters', () => {
+  it('are shown with \\xNN for each control character and backslash, as top and kills show them; markup is left to textContent', () => {
+    expect(visible('t11\nnl\ttab')).toBe('t11\\x0anl\\x09tab');
+    expect(visible('a\\b\x1b[2J\x9b')).toBe('a\\x5cb\\x1b[2J\\x9b');
+    expect(visible('<i>x</i> Wörk')).toBe('<i>x</i> Wörk');
+    expect(killCells({ ...KILL, comm: 'a\nb' })[1]).toBe('a\\x0ab (4242)');
   });
 });
