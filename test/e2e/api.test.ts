@@ -22,7 +22,7 @@ async function nextKillEvent(url: string, pid: () => number | undefined, signal:
     while ((end = text.indexOf('\n\n')) !== -1) {
       const event = text.slice(0, end);
       text = text.slice(end + 2);
-      const m = /^event: kill\ndata: (.*)$/.exec(event);
+      const m = /^(?:id: \d+\n)?event: kill\ndata: (.*)$/.exec(event);
       if (m === null) continue;
       const kill = JSON.parse(m[1]!) as Kill;
       // Other tests on this host kill too: only ours counts.
