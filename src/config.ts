@@ -235,7 +235,8 @@ function stripTrailingSlash(p: string): string {
 export function helpText(): string {
   const lines = [
     'usage: oom-exporter [FLAGS]',
-    '       oom-exporter kills [--file PATH|-] [--json]',
+    '       oom-exporter kills [--file PATH|-] [--json] [--path.varlog PATH]   (kills --help)',
+    '       oom-exporter top [--once] [-n N] [--interval SECONDS] [--cgroup PATH]   (top --help)',
     '',
     'A Prometheus exporter: which process the OOM killer takes next, and what it just killed.',
     '',

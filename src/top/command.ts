@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { FlagError } from '../flags.js';
+import { checkProcfs } from '../procfs/check.js';
 import type { KillsSources } from '../kills/command.js';
 import { localIsoTime } from '../kills/format.js';
 import { readBootClock } from '../procfs/boot.js';
@@ -50,9 +52,16 @@ function positiveInteger(text: string, name: string): number {
   return Number(text);
 }
 
+/** Faster than 10 redraws a second is a busy loop, not a screen; slower than a day is a timer overflow. */
+const MIN_INTERVAL_SECONDS = 0.1;
+const MAX_INTERVAL_SECONDS = 86_400;
+
 function positiveSeconds(text: string, name: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n <= 0) throw new FlagError(`top: ${name} must be a number of seconds above 0 (got "${text}")`);
+  if (n < MIN_INTERVAL_SECONDS || n > MAX_INTERVAL_SECONDS) {
+    throw new FlagError(`top: ${name} must be from ${MIN_INTERVAL_SECONDS} to ${MAX_INTERVAL_SECONDS} seconds (got "${text}")`);
+  }
   return n;
 }
 
@@ -111,7 +120,22 @@ export interface TopSources extends KillsSources {
   sysfs?: string;
 }
 
-const write = (out: NodeJS.WritableStream, s: string): Promise<void> => new Promise((resolve, reject) => out.write(s, (e) => (e ? reject(e) : resolve())));
+/** Streams whose 'error' events are heard (write() takes the error from its callback instead). */
+const heard = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * Writes to the output, the error (EPIPE when the reader left, ENOSPC on a full disk) coming back to the
+ * caller. The stream also emits it as an event, maybe a tick after the callback: unheard, that would end
+ * the process with a stack trace, so a listener stays for the stream's life.
+ */
+const write = (out: NodeJS.WritableStream, s: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (!heard.has(out)) {
+      heard.add(out);
+      out.on('error', () => {});
+    }
+    out.write(s, (e) => (e ? reject(e) : resolve()));
+  });
 
 /** Runs `oom-exporter top`; returns the exit code. */
 export async function runTop(argv: readonly string[], io: TopIo, sources: TopSources = {}): Promise<number> {
@@ -135,6 +159,16 @@ export async function runTop(argv: readonly string[], io: TopIo, sources: TopSou
     return 2;
   }
   const procfs = opts.procfs ?? sources.procfs ?? '/proc';
+  // As the exporter does: a wrong path gives an error naming it, not a stack trace or an empty screen.
+  const notProcfs = checkProcfs(procfs);
+  if (notProcfs !== undefined) {
+    io.err(`oom-exporter: top: ${notProcfs}\n`);
+    return 2;
+  }
+  if (opts.cgroupfs !== undefined && !fs.existsSync(opts.cgroupfs)) {
+    io.err(`oom-exporter: top: --path.cgroupfs ${opts.cgroupfs} does not exist\n`);
+    return 2;
+  }
   const reader = createTopReader({ procfs, sysfs: opts.sysfs ?? sources.sysfs ?? '/sys', cgroupfs: opts.cgroupfs, cgroup: opts.cgroup });
   const clock = sources.clock === undefined ? readBootClock(procfs) : sources.clock;
   const screen = async (kills: KillsState, rows: number | undefined, columns: number | undefined): Promise<string[]> => {
@@ -149,7 +183,7 @@ export async function runTop(argv: readonly string[], io: TopIo, sources: TopSou
     try {
       await write(io.stdout, lines.join('\n') + '\n');
     } catch (e) {
-      // A reader that left (`| head`) is not an error.
+      // A reader that left (`| head`) is not an error; anything else (a full disk) is, named.
       if ((e as NodeJS.ErrnoException).code !== 'EPIPE') {
         io.err(`oom-exporter: top: writing the output: ${(e as Error).message}\n`);
         return 1;

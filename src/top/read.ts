@@ -40,11 +40,16 @@ export function createTopReader(opts: TopReaderOptions): TopReader {
     const scan = await scanner.scan();
     // Many processes share a cgroup: each is read once per pass.
     const headroom = new Map<string, number | undefined>();
+    // The room left before a memcg OOM kill: the least of the cgroup's own and every ancestor's (a limit
+    // set on a parent, a pod's, governs its children too); undefined when no level has a limit.
     const headroomOf = (cgroup: string): number | undefined => {
       if (cgroups === undefined || cgroup === '') return undefined;
       if (headroom.has(cgroup)) return headroom.get(cgroup);
       const mem = cgroups.read(cgroup);
-      const value = mem?.limitBytes !== undefined && mem.usageBytes !== undefined ? mem.limitBytes - mem.usageBytes : undefined;
+      const own = mem?.limitBytes !== undefined && mem.usageBytes !== undefined ? mem.limitBytes - mem.usageBytes : undefined;
+      const cut = cgroup.lastIndexOf('/');
+      const parent = cut <= 0 ? (cgroup === '/' ? undefined : headroomOf('/')) : headroomOf(cgroup.slice(0, cut));
+      const value = own === undefined ? parent : parent === undefined ? own : Math.min(own, parent);
       headroom.set(cgroup, value);
       return value;
     };

@@ -148,13 +148,11 @@ export function processesJson(
   const inScope = root === null ? processes : processes.filter((p) => p.cgroup !== '' && within(p.cgroup, root));
   const ranked = [...inScope].sort(byBadness);
 
-  // Each cgroup's worst process: the first one met in ranked order, for it and every ancestor.
+  // Each cgroup's worst process: the first one met in ranked order, for it and every ancestor, also the
+  // ancestors above `cgroup` (a pod's limit governs the container asked for).
   const worst = new Map<string, SnapshotProcess>();
   for (const p of ranked) {
-    for (const c of lineage(p.cgroup)) {
-      if (root !== null && !within(c, root)) break;
-      if (!worst.has(c)) worst.set(c, p);
-    }
+    for (const c of lineage(p.cgroup)) if (!worst.has(c)) worst.set(c, p);
   }
   const cgroups: Record<string, unknown>[] = [];
   for (const [cgroup, p] of worst) {
@@ -163,6 +161,8 @@ export function processesJson(
     cgroups.push({ cgroup, ...m, victim: { pid: p.pid, comm: p.comm, score: p.oomScore, rssBytes: p.rssBytes } });
   }
   cgroups.sort((a, b) => ((a.headroomBytes as number | null) ?? Infinity) - ((b.headroomBytes as number | null) ?? Infinity));
+  // `limit` bounds the answer's size: at most that many cgroups too, the nearest their limit.
+  cgroups.length = Math.min(cgroups.length, query.limit);
 
   return {
     takenAt: new Date(takenAtMs).toISOString(),

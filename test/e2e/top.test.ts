@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedLines } from '../../src/top/screen.js';
 import { CLI, REPO, runCli } from '../helpers/cli.js';
-import { makeMemoryCgroup, type MemoryCgroup } from '../helpers/oom.js';
+import { makeMemoryCgroup, makeMemoryCgroupAt, type MemoryCgroup } from '../helpers/oom.js';
 import { requireRoot } from '../helpers/root.js';
 
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -100,6 +100,50 @@ describe.runIf(requireRoot())('oom-exporter top on the real /proc', () => {
     const bad = await runCli(['top', '--interval', 'x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--interval must be a number of seconds above 0 (got "x")');
+  });
+});
+
+describe.runIf(requireRoot())('oom-exporter top: a limit set on a parent cgroup', () => {
+  it("counts in the HEADROOM of a process in an unlimited child (a pod's limit over its containers)", async () => {
+    const parentPath = `/toppar-${process.pid}-${Date.now() % 100000}`;
+    const child = makeMemoryCgroupAt(`${parentPath}/child`, 2 ** 62);
+    let sleeper: ChildProcess | undefined;
+    try {
+      fs.writeFileSync(`/sys/fs/cgroup/memory${parentPath}/memory.limit_in_bytes`, String(512 * MiB));
+      sleeper = spawn(PYTHON, ['-c', VICTIM.replace("b'\\x01' * (40 << 20)", "b''"), child.dir, `topc${process.pid % 100000}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((resolve) => sleeper!.stdout?.once('data', resolve));
+      const { code, stdout } = await runCli(['top', '--once', '--cgroup', child.path]);
+      expect(code).toBe(0);
+      const row = stdout.split('\n').find((l) => l.trim().startsWith(`${sleeper!.pid} `));
+      const headroom = row?.trim().split(/\s+/).at(-1) ?? '';
+      const usage = Number(fs.readFileSync(`/sys/fs/cgroup/memory${parentPath}/memory.usage_in_bytes`, 'utf8'));
+      expect(Math.abs(bytesOf(headroom) - (512 * MiB - usage))).toBeLessThanOrEqual(4 * MiB);
+    } finally {
+      sleeper?.kill('SIGKILL');
+      if (sleeper !== undefined && sleeper.exitCode === null) await new Promise((r) => sleeper!.once('exit', r));
+      await child.remove();
+    }
+  });
+});
+
+describe('oom-exporter top: what it refuses', () => {
+  it('a --path.procfs that is no procfs, a missing --path.cgroupfs: exit 2 naming it, no stack trace', async () => {
+    const bad = await runCli(['top', '--once', '--path.procfs', '/nonexistent-proc']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('oom-exporter: top: --path.procfs /nonexistent-proc is not a procfs: /nonexistent-proc/meminfo does not exist\n');
+    const tmp = await runCli(['top', '--once', '--path.procfs', '/tmp']);
+    expect(tmp.code).toBe(2);
+    const cg = await runCli(['top', '--once', '--path.cgroupfs', '/nonexistent-cgroupfs']);
+    expect(cg.code).toBe(2);
+    expect(cg.stderr).toBe('oom-exporter: top: --path.cgroupfs /nonexistent-cgroupfs does not exist\n');
+  });
+
+  it('a full output (/dev/full) is an error named in one line, exit 1; a reader that leaves is not', () => {
+    const full = spawnSync('sh', ['-c', `node ${CLI} top --once > /dev/full`], { encoding: 'utf8' });
+    expect(full.status).toBe(1);
+    expect(full.stderr).toMatch(/^oom-exporter: top: writing the output: .*ENOSPC.*\n$/);
+    const head = spawnSync('sh', ['-c', `node ${CLI} top --once -n 5000 | head -1; exit \${PIPESTATUS:-0}`], { encoding: 'utf8' });
+    expect(head.stderr).toBe('');
   });
 });
 

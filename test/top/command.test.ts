@@ -44,6 +44,8 @@ describe('parseTopArgs', () => {
     [['--cgroup='], /--cgroup needs a value/],
     [['--once=yes'], /unknown argument "--once=yes"/],
     [['--bogus'], /unknown argument "--bogus"/],
+    [['--interval', '0.001'], /--interval must be from 0.1 to 86400 seconds \(got "0.001"\)/],
+    [['--interval', '3000000'], /from 0.1 to 86400/],
     [['--limit=5', '--limit=6'], /--limit is given more than once/],
     [['-n', '5', '--limit', '6'], /--limit is given more than once/],
     [['--once', '--once'], /--once is given more than once/],
