@@ -39,7 +39,11 @@ describe('kernellog collector', () => {
     const samples = parseMetrics(await killFamilies());
     const events = samples.filter((s) => s.name === 'oom_kill_events_total');
     const last = samples.filter((s) => s.name === 'oom_kill_last_timestamp_seconds');
-    const expected = VICTIMS.map(({ comm, cgroup }, i) => ({ labels: { killer: 'kernel', comm, constraint: 'memcg', cgroup }, count: i === 0 ? 2 : 1, at: i === 0 ? 2000 : 1000 + i }));
+    const expected = VICTIMS.map(({ comm, cgroup }, i) => ({
+      labels: { killer: 'kernel', comm, constraint: 'memcg', cgroup },
+      count: i === 0 ? 2 : 1,
+      at: i === 0 ? 2000 : 1000 + i,
+    }));
     expect(events).toEqual(expected.map((e) => ({ name: 'oom_kill_events_total', labels: e.labels, value: e.count })));
     expect(last).toEqual(expected.map((e) => ({ name: 'oom_kill_last_timestamp_seconds', labels: e.labels, value: e.at })));
   });
