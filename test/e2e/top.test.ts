@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedLines } from '../../src/top/screen.js';
-import { CLI, REPO, runCli } from '../helpers/cli.js';
+import { builtCli, REPO, runCli } from '../helpers/cli.js';
 import { makeMemoryCgroup, type MemoryCgroup } from '../helpers/oom.js';
 import { requireRoot } from '../helpers/root.js';
 
@@ -163,7 +163,7 @@ sys.stdout.buffer.write(buf)
 
 describe('oom-exporter top in a real pseudo-terminal', () => {
   it('redraws, follows a resize, and quits on q with exit code 0 and the terminal restored', () => {
-    const res = spawnSync(PYTHON, ['-c', PTY_DRIVER, process.execPath, CLI], { cwd: REPO, encoding: 'latin1', timeout: 90_000 });
+    const res = spawnSync(PYTHON, ['-c', PTY_DRIVER, process.execPath, builtCli()], { cwd: REPO, encoding: 'latin1', timeout: 90_000 });
     expect(res.stderr).toBe('');
     const nl = res.stdout.indexOf('\n');
     const [code, rawWhileRunning, cooked] = res.stdout.slice(0, nl).split(' ');
