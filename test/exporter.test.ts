@@ -1,10 +1,12 @@
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { NamedCollector } from '../src/collectors/index.js';
 import { parseConfig } from '../src/config.js';
 import { buildExporter, StartupError, type Exporter } from '../src/exporter.js';
+import { gauge } from '../src/exposition/metrics.js';
 import { find, parseMetrics, type Sample } from './helpers/metrics.js';
 
 const PROCFS = fileURLToPath(new URL('./fixtures/proc', import.meta.url));
@@ -133,5 +135,90 @@ describe('the composition root', () => {
     tmp = mkdtempSync(join(tmpdir(), 'oom-exp-'));
     const config = parseConfig([`--path.procfs=${tmp}`, '--kernel-log.source=none']);
     await expect(buildExporter(config, quietIo)).rejects.toThrow(StartupError);
+  });
+});
+
+/** A Killed line of the file source's syslog form: the whole report when its header was rate-limited. */
+const killedLine = (pid: number, comm: string): string =>
+  `Nov 30 12:00:01 host kernel: [  101.000000] Memory cgroup out of memory: Killed process ${pid} (${comm}) total-vm:1000kB, anon-rss:900kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:40kB oom_score_adj:0\n`;
+
+/**
+ * The exporter on a syslog file with --kernel-log.state-file, and a probe collector (after the kill
+ * families) that runs `duringScrape` while each collection runs. The fixture /proc gets a boot id,
+ * without which no state is saved.
+ */
+async function withStateFile(probe: NamedCollector): Promise<{ log: string; logLines: string[]; committed: () => number }> {
+  tmp = mkdtempSync(join(tmpdir(), 'oom-exp-'));
+  const procfs = join(tmp, 'proc');
+  cpSync(PROCFS, procfs, { recursive: true });
+  mkdirSync(join(procfs, 'sys/kernel/random'), { recursive: true });
+  writeFileSync(join(procfs, 'sys/kernel/random/boot_id'), '4b2a1c0e-2f0d-4c41-9d36-0b1f5e2c7a10\n');
+  const log = join(tmp, 'kern.log');
+  const state = join(tmp, 'state.json');
+  writeFileSync(log, '');
+  const logLines: string[] = [];
+  const config = parseConfig([
+    `--path.procfs=${procfs}`,
+    `--path.cgroupfs=${CGROUPFS}`,
+    '--kernel-log.source=file',
+    `--kernel-log.file=${log}`,
+    `--kernel-log.state-file=${state}`,
+    '--log.format=json',
+  ]);
+  exporter = await buildExporter(config, { ...quietIo, logLine: (l: string) => void logLines.push(l), extraCollectors: [probe] });
+  const committed = (): number => (JSON.parse(readFileSync(state, 'utf8')) as { position: { offset: number } }).position.offset;
+  return { log, logLines, committed };
+}
+
+const killedIn = (body: string, comm: string): boolean => find(parseMetrics(body), 'oom_kill_events_total', { comm }).length === 1;
+
+describe('the kernel-log position: drained before a scrape, committed once its body is complete', () => {
+  // Mutations it catches, in buildExporter's hooks: the commit made in the before-scrape hook (before
+  // the families are written), or made after the scrape without the checkpoint taken before it
+  // (`f.commit()`: the position of a kill read while the collection ran, which this body does not show).
+  it('commits the position of the kills this body shows: not before it is written, not past a kill read meanwhile', async () => {
+    let duringScrape: () => Promise<void> = async () => {};
+    const probe: NamedCollector = { name: 'probe', collector: { collect: () => duringScrape() } };
+    const { log, logLines, committed } = await withStateFile(probe);
+    expect(committed()).toBe(0);
+    appendFileSync(log, killedLine(100, 'victim-a'));
+    const afterA = statSync(log).size;
+    let seenWhileCollecting: number | undefined;
+    duringScrape = async () => {
+      seenWhileCollecting = committed();
+      // A kill logged while the collection runs, after the kill families were written: the follower's
+      // own poll reads it (the warn line says so) before this collection ends.
+      appendFileSync(log, killedLine(102, 'victim-b'));
+      await vi.waitFor(() => expect(logLines.some((l) => l.includes('"victim-b"'))).toBe(true), { timeout: 10_000, interval: 20 });
+    };
+    const first = await exporter!.app.inject({ url: '/metrics' });
+    expect(first.statusCode).toBe(200);
+    expect(seenWhileCollecting).toBe(0);
+    expect(killedIn(first.body, 'victim-a')).toBe(true);
+    expect(killedIn(first.body, 'victim-b')).toBe(false);
+    expect(committed()).toBe(afterA);
+
+    duringScrape = async () => {};
+    const second = await exporter!.app.inject({ url: '/metrics' });
+    expect(killedIn(second.body, 'victim-b')).toBe(true);
+    expect(committed()).toBe(statSync(log).size);
+  });
+
+  // Mutation it catches: the after-scrape hooks run before the body is complete (or whatever happens
+  // to it): a collection that fails commits the position of kills no body showed.
+  it('commits nothing for a collection that failed, and the next one shows the kill and commits it', async () => {
+    const own = gauge('oom_scrape_collector_duration_seconds', "the collection's own family, taken: the body cannot be completed");
+    let fail = true;
+    // A collector bug that fails the collection as a whole (it wrote a family the collection writes itself).
+    const probe: NamedCollector = { name: 'probe', collector: { collect: (_s, out) => (fail ? out.single(own, 1) : undefined) } };
+    const { log, committed } = await withStateFile(probe);
+    appendFileSync(log, killedLine(100, 'victim-a'));
+    expect((await exporter!.app.inject({ url: '/metrics' })).statusCode).toBe(500);
+    expect(committed()).toBe(0);
+    fail = false;
+    const next = await exporter!.app.inject({ url: '/metrics' });
+    expect(next.statusCode).toBe(200);
+    expect(killedIn(next.body, 'victim-a')).toBe(true);
+    expect(committed()).toBe(statSync(log).size);
   });
 });

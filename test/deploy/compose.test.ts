@@ -1,5 +1,6 @@
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRepo, readYaml } from './tools.js';
+import { commandLine, readRepo, readYaml } from './tools.js';
 
 interface Service {
   image?: string;
@@ -41,7 +42,6 @@ describe('docker-compose.yml', () => {
     const e = services['oom-exporter'];
     expect(e?.build).toBe('.');
     expect(e?.pid).toBe('host');
-    expect(e?.volumes).toEqual(expect.arrayContaining(['/proc:/host/proc:ro', '/sys:/host/sys:ro']));
     // Host mounts read-only; the one writable mount is the exporter's own state volume.
     for (const v of e?.volumes ?? []) {
       if (v === 'oom-exporter-state:/var/lib/oom-exporter') continue;
@@ -56,9 +56,19 @@ describe('docker-compose.yml', () => {
     expect(e?.security_opt ?? []).not.toContain('no-new-privileges:true');
     expect(e?.user).toMatch(/^[1-9]\d*:[1-9]\d*$/);
     expect(e?.read_only).toBe(true);
-    expect(e?.command).toEqual(expect.arrayContaining(['--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--web.listen-address=:19857']));
     // Loopback only: Prometheus reaches it over the stack's network, and nobody else should without TLS and auth.
     expect(e?.ports).toEqual(['127.0.0.1:19857:19857']);
+  });
+
+  it("the exporter's command line, through the real flag parser: the host's /proc and /sys as mounted, the state file on the writable volume", () => {
+    const e = services['oom-exporter'];
+    const { config, changed } = commandLine(e?.command ?? []);
+    expect(changed).toEqual({ procfs: '/host/proc', sysfs: '/host/sys', kernelLogStateFile: '/var/lib/oom-exporter/kernel-log.json' });
+    const mounts = new Map((e?.volumes ?? []).map((v) => [v.split(':')[1], v]));
+    expect(mounts.get(config.procfs)).toBe('/proc:/host/proc:ro');
+    expect(mounts.get(config.sysfs)).toBe('/sys:/host/sys:ro');
+    expect(mounts.get(dirname(config.kernelLogStateFile ?? ''))).toBe('oom-exporter-state:/var/lib/oom-exporter');
+    expect(e?.ports).toEqual([`127.0.0.1:${config.listen.port}:${config.listen.port}`]);
   });
 
   it('Prometheus gets the repo config and rules, scrapes the exporter and alerts Alertmanager by service name', () => {
@@ -103,7 +113,9 @@ describe('docker-compose.tls.yml (the stack behind --web.config.file)', () => {
   it("runs the exporter with the base command plus --web.config.file, on make-secrets.sh's files", () => {
     const e = tls['oom-exporter'];
     expect(e?.command).toEqual([...(services['oom-exporter']?.command ?? []), '--web.config.file=/etc/oom-exporter/web/web-config.yml']);
-    expect(e?.volumes).toEqual(['./deploy/web/secrets:/etc/oom-exporter/web:ro']);
+    const { config, changed } = commandLine(e?.command ?? []);
+    expect(changed).toEqual({ ...commandLine(services['oom-exporter']?.command ?? []).changed, webConfigFile: '/etc/oom-exporter/web/web-config.yml' });
+    expect(e?.volumes).toEqual([`./deploy/web/secrets:${dirname(config.webConfigFile ?? '')}:ro`]);
     expect(readRepo('deploy/web/make-secrets.sh')).toMatch(/\$here\/secrets/);
     expect(readRepo('.gitignore')).toMatch(/^\/deploy\/web\/secrets\/$/m);
   });
@@ -152,6 +164,9 @@ describe('Dockerfile', () => {
     expect(Number(user?.[1])).toBeGreaterThan(0);
     // No V8 flags here: the program sets its own (src/v8-settings.ts), however it is started.
     expect(text).toMatch(/^ENTRYPOINT \["node", "dist\/cli\.js"\]$/m);
+    // Its CMD, the flags a plain `docker run` gets, through the real flag parser: the defaults.
+    const cmd = /^CMD (\[.*\])$/m.exec(text)?.[1];
+    expect(commandLine(JSON.parse(cmd ?? 'null') as string[]).changed).toEqual({});
     expect(text).toMatch(/setcap cap_syslog=ep \/usr\/local\/bin\/node/);
     // The listen port matches compose, the DaemonSet and prometheus.yml.
     expect(text).toMatch(/^EXPOSE 19857$/m);

@@ -1,5 +1,5 @@
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -7,7 +7,7 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
-import { readRepo, REPO, run } from './tools.js';
+import { commandLine, readRepo, REPO, run } from './tools.js';
 
 const DIR = 'deploy/kubernetes';
 const kustomization = parse(readRepo(`${DIR}/kustomization.yaml`)) as { resources: string[]; namespace: string };
@@ -108,7 +108,6 @@ describe('Kubernetes manifests', () => {
       expect(c.resources.requests[k], `requests.${k}`).toBeTruthy();
       expect(c.resources.limits[k], `limits.${k}`).toBeTruthy();
     }
-    expect(c.args).toEqual(expect.arrayContaining(['--path.procfs=/host/proc', '--path.sysfs=/host/sys', '--web.listen-address=:19857']));
     expect(c.ports).toContainEqual(expect.objectContaining({ name: 'metrics', containerPort: 19857 }));
     for (const probe of [c.livenessProbe, c.readinessProbe]) {
       expect(probe.httpGet.path).toBe('/healthz');
@@ -122,6 +121,15 @@ describe('Kubernetes manifests', () => {
     // Host mounts read-only; the one writable mount is the state file's emptyDir.
     for (const m of c.volumeMounts) if (m.name !== 'state') expect(m.readOnly, m.mountPath).toBe(true);
     expect(c.volumeMounts.find((m) => m.name === 'state')?.mountPath).toBe('/var/lib/oom-exporter');
+
+    // The args, through the real flag parser: each path the exporter reads is a mount of the right host path.
+    const { config, changed } = commandLine(c.args);
+    expect(changed).toEqual({ procfs: '/host/proc', sysfs: '/host/sys', kernelLogStateFile: '/var/lib/oom-exporter/kernel-log.json' });
+    expect(hostPathOf(mounts.get(config.procfs)?.name ?? '')).toBe('/proc');
+    expect(hostPathOf(mounts.get(config.sysfs)?.name ?? '')).toBe('/sys');
+    expect(hostPathOf(mounts.get(config.varlog)?.name ?? '')).toBe('/var/log');
+    expect(mounts.get(dirname(config.kernelLogStateFile ?? ''))?.name).toBe('state');
+    expect(c.ports.find((p) => p.name === 'metrics')?.containerPort).toBe(config.listen.port);
   });
 
   it('Service and ServiceMonitor select the DaemonSet pods and its metrics port; job is "oom-exporter"', () => {
@@ -159,8 +167,10 @@ describe('Kubernetes manifests', () => {
     };
     const pod = ds.spec.template.spec;
     const c = pod.containers[0];
-    expect(c?.args).toContain('--web.config.file=/etc/oom-exporter/web/web-config.yml');
-    expect(c?.volumeMounts).toContainEqual({ name: 'web', mountPath: '/etc/oom-exporter/web', readOnly: true });
+    const base = one<{ spec: { template: { spec: { containers: { args: string[] }[] } } } }>('DaemonSet').spec.template.spec.containers[0]?.args ?? [];
+    const { config, changed } = commandLine(c?.args ?? []);
+    expect(changed).toEqual({ ...commandLine(base).changed, webConfigFile: '/etc/oom-exporter/web/web-config.yml' });
+    expect(c?.volumeMounts).toContainEqual({ name: 'web', mountPath: dirname(config.webConfigFile ?? ''), readOnly: true });
     expect(pod.volumes).toContainEqual({ name: 'web', secret: { secretName: 'oom-exporter-web', defaultMode: 0o440 } });
     // The key is readable by the exporter's group, not by the world.
     expect(pod.securityContext.fsGroup).toBe(pod.securityContext.runAsUser);

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CLI, REPO } from '../helpers/cli.js';
+import { builtCli, REPO } from '../helpers/cli.js';
 import { killLog, victim } from '../helpers/kill-log.js';
 
 const running: ChildProcessWithoutNullStreams[] = [];
@@ -14,7 +14,7 @@ afterEach(() => {
 
 /** The CLI reading standard input, with what it printed so far. */
 function kills(args: string[]) {
-  const child = spawn(process.execPath, [CLI, 'kills', '--file', '-', ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [builtCli(), 'kills', '--file', '-', ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] });
   running.push(child);
   let out = '';
   let err = '';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startExporter, type RunningExporter } from '../helpers/cli.js';
 import { one, parseMetrics } from '../helpers/metrics.js';
 
@@ -25,6 +25,25 @@ function statusRssBytes(pid: number): number {
 function meminfoBytes(key: string): number {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync('/proc/meminfo', 'utf8'));
   return Number(m?.[1]) * 1024;
+}
+
+/** The one-letter state of /proc/PID/status ('' when gone). */
+function stateOf(pid: number): string {
+  try {
+    return /^State:\s+(\S)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** A kernel thread now: kthreadd or its child, without the Vm* lines of an address space (false when gone). */
+function isKernelThreadNow(pid: number): boolean {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return (pid === 2 || /^PPid:\s+2$/m.test(status)) && !/^VmSize:/m.test(status);
+  } catch {
+    return false;
+  }
 }
 
 const vmstatOomKill = (): number => Number(/^oom_kill (\d+)/m.exec(readFileSync('/proc/vmstat', 'utf8'))?.[1]);
@@ -74,13 +93,31 @@ describe('the real exporter on the real /proc', () => {
     expect(kills).toBeLessThanOrEqual(killsAfter);
   });
 
-  it('counts every user-space process it can see', async () => {
-    const samples = await scrape();
-    const listed = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).length;
-    const visible = one(samples, 'oom_processes_visible') ?? 0;
-    expect(visible).toBeGreaterThan(1);
-    expect(visible).toBeLessThanOrEqual(listed + 5);
-    expect(one(samples, 'oom_processes_exported')).toBe(visible);
+  it('counts the user-space processes it exports, and neither kernel threads nor zombies', async () => {
+    // A zombie of our own: `sleep 0` exits and its parent, exec'd into a long sleep, never reaps it.
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 300'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      await vi.waitFor(() => expect(stateOf(zombie)).toBe('Z'), { timeout: 10_000, interval: 20 });
+      // Kernel threads, as the kernel says (kthreadd, pid 2, and its children, with no address space):
+      // they outlive any scrape.
+      const kthreads = readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .map(Number)
+        .filter(isKernelThreadNow);
+      expect(kthreads).toContain(2);
+      const samples = await scrape();
+      const pids = new Set(samples.filter((x) => x.name === 'oom_process_resident_memory_bytes').map((x) => Number(x.labels.pid)));
+      // Every process counted is exported (no --process.* selection), each with its RSS: the count is
+      // the series, not a number of its own.
+      expect(one(samples, 'oom_processes_visible')).toBe(pids.size);
+      expect(one(samples, 'oom_processes_exported')).toBe(pids.size);
+      expect(pids.has(parent.pid ?? -1)).toBe(true);
+      expect(pids.has(zombie)).toBe(false);
+      expect(kthreads.filter((pid) => pids.has(pid))).toEqual([]);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('leaks no file descriptors across 20 scrapes', async () => {

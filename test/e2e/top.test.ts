@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixedLines } from '../../src/top/screen.js';
-import { CLI, REPO, runCli } from '../helpers/cli.js';
+import { builtCli, REPO, runCli } from '../helpers/cli.js';
 import { makeMemoryCgroup, makeMemoryCgroupAt, type MemoryCgroup } from '../helpers/oom.js';
 import { requireRoot } from '../helpers/root.js';
 
@@ -139,10 +139,10 @@ describe('oom-exporter top: what it refuses', () => {
   });
 
   it('a full output (/dev/full) is an error named in one line, exit 1; a reader that leaves is not', () => {
-    const full = spawnSync('sh', ['-c', `node ${CLI} top --once > /dev/full`], { encoding: 'utf8' });
+    const full = spawnSync('sh', ['-c', `node ${builtCli()} top --once > /dev/full`], { encoding: 'utf8' });
     expect(full.status).toBe(1);
     expect(full.stderr).toMatch(/^oom-exporter: top: writing the output: .*ENOSPC.*\n$/);
-    const head = spawnSync('sh', ['-c', `node ${CLI} top --once -n 5000 | head -1; exit \${PIPESTATUS:-0}`], { encoding: 'utf8' });
+    const head = spawnSync('sh', ['-c', `node ${builtCli()} top --once -n 5000 | head -1; exit \${PIPESTATUS:-0}`], { encoding: 'utf8' });
     expect(head.stderr).toBe('');
   });
 });
@@ -207,7 +207,7 @@ sys.stdout.buffer.write(buf)
 
 describe('oom-exporter top in a real pseudo-terminal', () => {
   it('redraws, follows a resize, and quits on q with exit code 0 and the terminal restored', () => {
-    const res = spawnSync(PYTHON, ['-c', PTY_DRIVER, process.execPath, CLI], { cwd: REPO, encoding: 'latin1', timeout: 90_000 });
+    const res = spawnSync(PYTHON, ['-c', PTY_DRIVER, process.execPath, builtCli()], { cwd: REPO, encoding: 'latin1', timeout: 90_000 });
     expect(res.stderr).toBe('');
     const nl = res.stdout.indexOf('\n');
     const [code, rawWhileRunning, cooked] = res.stdout.slice(0, nl).split(' ');

@@ -245,6 +245,32 @@ describe('real OOM reports, one fixture per source (see test/fixtures/kernellog/
     expect(k.map(constraintLabel)).toEqual(['', 'memcg', 'memcg', 'memcg', 'memcg']);
   });
 
+  // Mutation it catches: "Task in X ... limit of Y" read with X and Y swapped (memcg = Y, oomMemcg = X).
+  // Every other fixture has X = Y; here a pod's limit killed a process of one of its containers.
+  it('4.15 "Task in <container> killed as a result of limit of <pod>": the victim\'s cgroup is the container, the limit the pod\'s', async () => {
+    const pod = '/kubepods/burstable/pod465a9fc1-0de9-44cd-b22c-7e6b23fd75f8';
+    const container = `${pod}/beead52e53d4918e7b2820c2712151f2833e4055bc72abc9ea287a02459fc55a`;
+    const k = await kills('syslog-4.15-kubepods-pod-limit.txt');
+    expect(k).toEqual([
+      kill({
+        pid: 28285,
+        comm: 'calloc',
+        memcg: container,
+        oomMemcg: pod,
+        invoker: 'calloc',
+        totalVmBytes: 266508 * KB,
+        anonRssBytes: 259280 * KB,
+        fileRssBytes: 1196 * KB,
+        shmemRssBytes: 0,
+        // A December stamp without a year, read on 27 November 2026: last December.
+        time: local(2025, 12, 4, 15, 24, 33),
+        uptimeSeconds: 6686782.276513,
+        prefixConstraint: 'memcg',
+      }),
+    ]);
+    expect(constraintLabel(k[0]!)).toBe('memcg');
+  });
+
   it('RHEL 7 kills without any other report line are each counted (kubernetes/kubernetes#50632)', async () => {
     const k = await kills('syslog-rhel7-kubernetes50632.txt');
     expect(k).toHaveLength(8);

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { startKernelLog } from '../../src/kernellog/follower.js';
 import type { OomKill } from '../../src/kernellog/types.js';
@@ -23,14 +24,50 @@ describe('createKillStore', () => {
     ]);
   });
 
-  it('uses empty labels for what the log did not say, and keeps names with any characters apart', () => {
+  it('uses empty labels for what the log did not say', () => {
     const s = createKillStore();
     s.record(kill({ killer: 'systemd-oomd', comm: null, constraint: null, memcg: '/user.slice/x.scope', oomMemcg: null }), 1);
-    s.record(kill({ comm: 'a","b' }), 1);
-    s.record(kill({ comm: 'a', memcg: '","b' }), 1);
-    const labels = [...s.series()].map((x) => x.labels);
-    expect(labels[0]).toEqual({ killer: 'systemd-oomd', comm: '', constraint: '', cgroup: '/user.slice/x.scope' });
-    expect(labels).toHaveLength(3);
+    expect([...s.series()].map((x) => x.labels)).toEqual([{ killer: 'systemd-oomd', comm: '', constraint: '', cgroup: '/user.slice/x.scope' }]);
+  });
+
+  // Mutation it catches: the series key as a plain join of the labels (`[killer, comm, constraint,
+  // cgroup].join(',')`): these two kills would be one series, "kernel,x,memcg,memcg,/a", counted twice.
+  it('keeps apart two kills whose labels a plain comma join would merge', () => {
+    const s = createKillStore();
+    s.record(kill({ comm: 'x,memcg', memcg: '/a' }), 1);
+    s.record(kill({ comm: 'x', memcg: 'memcg,/a' }), 2);
+    expect([...s.series()]).toEqual([
+      { labels: { killer: 'kernel', comm: 'x,memcg', constraint: 'memcg', cgroup: '/a' }, count: 1, lastTimestampSeconds: 1 },
+      { labels: { killer: 'kernel', comm: 'x', constraint: 'memcg', cgroup: 'memcg,/a' }, count: 1, lastTimestampSeconds: 2 },
+    ]);
+  });
+
+  it('keeps names with any characters apart, whatever separator a key might use (property)', () => {
+    // Each run: names and cgroups of "a" and one character a joined key could use as its separator
+    // (or quote), and no constraint (an empty label between them). Under a join on that character,
+    // distinct pairs collide often (joined on "|", comm "a|" with cgroup "|a" and comm "a" with cgroup
+    // "||a" are both "kernel|a|||a"); they must stay distinct series.
+    const pairs = fc.constantFrom(',', '|', ';', ':', '/', ' ', '\t', '\n', '\0', '"', '\\', '=', '_', '-', '.').chain((sep) => {
+      const text = fc.string({ unit: fc.constantFrom('a', sep), maxLength: 4 });
+      return fc.array(fc.tuple(text, text), { minLength: 2, maxLength: 24 });
+    });
+    fc.assert(
+      fc.property(pairs, (list) => {
+        const s = createKillStore();
+        // The model: counts by comm, then by cgroup, with no key made of strings at all.
+        const model = new Map<string, Map<string, number>>();
+        for (const [comm, cgroup] of list) {
+          s.record(kill({ comm, memcg: cgroup, constraint: null, oomMemcg: null }), 1);
+          const byCgroup = model.get(comm) ?? new Map<string, number>();
+          byCgroup.set(cgroup, (byCgroup.get(cgroup) ?? 0) + 1);
+          model.set(comm, byCgroup);
+        }
+        const series = [...s.series()];
+        expect(series).toHaveLength([...model.values()].reduce((n, m) => n + m.size, 0));
+        for (const x of series) expect(x.count).toBe(model.get(x.labels.comm)?.get(x.labels.cgroup));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("labels the constraint from the kill line's prefix when the kernel printed none, and CONSTRAINT_* over it", () => {

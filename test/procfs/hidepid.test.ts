@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, REPO } from '../helpers/cli.js';
+import { builtCli, REPO } from '../helpers/cli.js';
 import { find, one, parseMetrics } from '../helpers/metrics.js';
 import { NOBODY, requireRoot } from '../helpers/root.js';
 
@@ -14,7 +14,7 @@ const FIXTURE = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
 /** Runs `oom-exporter --once` as nobody, the way a non-root exporter sees a protected /proc. */
 function onceAsNobody(procfs: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, '--once', `--path.procfs=${procfs}`, '--kernel-log.source=none', '--web.disable-exporter-metrics'], {
+    const child = spawn(process.execPath, [builtCli(), '--once', `--path.procfs=${procfs}`, '--kernel-log.source=none', '--web.disable-exporter-metrics'], {
       cwd: REPO,
       ...NOBODY,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,7 +39,7 @@ const INITIAL_BUFFER = 16 * 1024;
 const MAX_BUFFER = 1024 * 1024;
 // EPIPE repositions the reader at the oldest record, so a second EPIPE in a row means the kernel is
 // overwriting faster than we read; give the rest of the work to the next drain rather than spin.
-const MAX_EPIPE_IN_A_ROW = 8;
+export const MAX_EPIPE_IN_A_ROW = 8;
 
 const defaultRead: KmsgReadFn = (fd, buf) => fs.readSync(fd, buf, 0, buf.length, null);
 
