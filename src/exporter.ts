@@ -6,7 +6,7 @@ import { createCollectors, type NamedCollector } from './collectors/index.js';
 import { cgroupProblem } from './collectors/cgroup.js';
 import type { Config } from './config.js';
 import { startKernelLog, type Checkpoint, type KernelLog } from './kernellog/follower.js';
-import { killLogFields } from './kills/format.js';
+import { killLogFields, kubeNameOfKill } from './kills/format.js';
 import { attributeKill, createKillStore } from './kills/store.js';
 import { createLogger, type Logger } from './log.js';
 import { checkProcfs } from './procfs/check.js';
@@ -119,7 +119,7 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
 
     // Kubernetes names from the kubelet's log tree: read lazily, when a cgroup or kill names a pod or
     // container not known yet; nothing on a node without that tree (said once at debug).
-    const kubeNames = createKubeNames({ varlog: config.varlog, debug: (msg, fields) => log.debug(msg, fields) });
+    const kubeNames = createKubeNames({ varlog: config.varlog, debug: (msg, fields) => log.debug(msg, fields), warn: (msg, fields) => log.warn(msg, fields) });
 
     let follower: KernelLog | null = null;
     if (config.kernelLogSource !== 'none') {
@@ -137,7 +137,11 @@ export async function buildExporter(config: Config, io: ExporterIo): Promise<Exp
         log,
         recentLimit: config.killsKeep,
         // The victim is set on the kill before its time is taken and anyone (or the recent list) reads it.
-        attribute: (kill) => void attributeKill(kill, lastKnown),
+        // The Kubernetes names too, as they are now: the pod's log tree may be gone by the time anyone asks.
+        attribute: (kill) => {
+          attributeKill(kill, lastKnown);
+          kill.kube = kubeNameOfKill(kill, kubeNames);
+        },
         onKill: (kill, ts, id) => {
           kills.record(kill, ts);
           // Each kill is also a log line, at warn: log pipelines (journald, Loki) can alert on it too.

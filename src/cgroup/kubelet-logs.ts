@@ -51,6 +51,8 @@ export interface KubeNamesOptions {
   now?: () => number;
   /** Said once: a node without the kubelet's log tree simply has no names. */
   debug?: (msg: string, fields: Record<string, string>) => void;
+  /** Said once per directory: it is there but cannot be listed (permissions). */
+  warn?: (msg: string, fields: Record<string, string>) => void;
 }
 
 export interface KubeNames {
@@ -69,14 +71,15 @@ interface Dir {
   path: string;
   mtimeMs: number | null;
   missingSaid: boolean;
+  unreadableSaid: boolean;
 }
 
 export function createKubeNames(opts: KubeNamesOptions): KubeNames {
   const now = opts.now ?? Date.now;
   const minInterval = opts.minIntervalMs ?? KUBE_NAMES_MIN_INTERVAL_MS;
   const askFor = opts.askForMs ?? KUBE_NAMES_ASK_FOR_MS;
-  const podsDir: Dir = { path: nodePath.join(opts.varlog, 'pods'), mtimeMs: null, missingSaid: false };
-  const containersDir: Dir = { path: nodePath.join(opts.varlog, 'containers'), mtimeMs: null, missingSaid: false };
+  const podsDir: Dir = { path: nodePath.join(opts.varlog, 'pods'), mtimeMs: null, missingSaid: false, unreadableSaid: false };
+  const containersDir: Dir = { path: nodePath.join(opts.varlog, 'containers'), mtimeMs: null, missingSaid: false, unreadableSaid: false };
   let pods = new Map<string, { namespace: string; pod: string }>();
   let containers = new Map<string, KubeName>();
   // ID → when first asked for in vain. Only IDs inside their asking time can cause a look: a pause
@@ -103,7 +106,13 @@ export function createKubeNames(opts: KubeNamesOptions): KubeNames {
       dir.mtimeMs = mtimeMs;
       reads++;
       return entries;
-    } catch {
+    } catch (e) {
+      // There but unreadable (a hardened /var/log, an exporter not allowed in): said once, at warn, with
+      // the path, since the names then silently stay empty.
+      if (!dir.unreadableSaid) {
+        dir.unreadableSaid = true;
+        opts.warn?.('cannot list the kubelet log directory: no Kubernetes names from it', { path: dir.path, err: (e as Error).message });
+      }
       return null;
     }
   }

@@ -49,6 +49,12 @@ export function cgroupProblem(paths: CgroupPaths): string | null {
   return `no memory cgroup hierarchy (cgroup v2, or v1's memory controller) under ${where}: no oom_cgroup_* series until one is mounted there`;
 }
 
+/** '/a/b' → '/a'; null for a top-level cgroup or the root (the root has no limit). */
+function parentOf(cgroup: string): string | null {
+  const cut = cgroup.lastIndexOf('/');
+  return cut <= 0 ? null : cgroup.slice(0, cut);
+}
+
 /** Finds the memory hierarchy, again on later scrapes while there is none (cgroupfs mounted after start). */
 function memoryReaderFinder(paths: CgroupPaths): () => CgroupMemoryReader | undefined {
   let reader: CgroupMemoryReader | undefined;
@@ -185,7 +191,21 @@ export function createCgroupCollector(deps: CgroupCollectorDeps): Collector {
       const wanted: string[] = [];
       for (const p of (await scrape.processes()).exported) wanted.push(p.cgroup);
       for (const c of deps.killCgroups()) wanted.push(c);
-      const samples = await sampleCgroups(wanted, findReader(), scrape.pause);
+      const reader = findReader();
+      const direct = await sampleCgroups(wanted, reader, scrape.pause);
+      // A limit set on an ancestor (a systemd slice's MemoryMax, a pod's limit over its containers) is
+      // the one a child without its own runs into: limited ancestors are exported too, so the alerts
+      // and panels on limits see them. Unlimited ones are left out (no series to add).
+      const seen = new Set(direct.map((d) => d.cgroup));
+      const ancestors: string[] = [];
+      for (const { cgroup } of direct) {
+        for (let c = parentOf(cgroup); c !== null && !seen.has(c); c = parentOf(c)) {
+          seen.add(c);
+          ancestors.push(c);
+        }
+      }
+      const limited = (await sampleCgroups(ancestors, reader, scrape.pause)).filter((a) => a.memory?.limitBytes !== undefined);
+      const samples = limited.length === 0 ? direct : [...direct, ...limited];
 
       const gen = ++generation;
       const entries = samples.map(({ cgroup }) => {
@@ -195,8 +215,11 @@ export function createCgroupCollector(deps: CgroupCollectorDeps): Collector {
           cached = { owner, kube: NO_KUBE_NAME, labels: Buffer.from(LABELS.render({ cgroup })), seen: gen };
           known.set(cgroup, cached);
         }
-        // Names come once the kubelet's tree has them (a link may lag its cgroup); once found they stay.
-        if (cached.kube.pod === '' && deps.kubeNames !== undefined) cached.kube = deps.kubeNames.lookup(cached.owner);
+        // Names come once the kubelet's tree has them (a pod directory, then each container's link, may lag
+        // the cgroup); asked again while the pod or, for a container, its name is missing (the look-up
+        // itself reads at most every few seconds, and stops asking for an ID after a minute); once whole they stay.
+        const partial = cached.kube.pod === '' || (cached.owner.container_id !== '' && cached.kube.container === '');
+        if (partial && deps.kubeNames !== undefined) cached.kube = deps.kubeNames.lookup(cached.owner);
         cached.seen = gen;
         return cached;
       });

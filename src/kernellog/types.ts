@@ -55,6 +55,11 @@ export interface OomKill {
    * Not in `kills --json`, whose keys are fixed.
    */
   report?: ReportTables | null;
+  /**
+   * Added by the exporter: the Kubernetes names of the kill's cgroup when it was read (the kubelet's log
+   * tree may lose the pod by the time anyone asks); null when none were known then. Not in the JSON as is.
+   */
+  kube?: { namespace: string; pod: string; container: string } | null;
 }
 
 /**
@@ -78,7 +83,7 @@ export interface LastKnownProcess {
 }
 
 /** What `kills --json` prints of a kill: the log's fields, without the parser's prefixConstraint hint or the exporter's victim. */
-export type OomKillJson = Omit<OomKill, 'prefixConstraint' | 'victim' | 'report'>;
+export type OomKillJson = Omit<OomKill, 'prefixConstraint' | 'victim' | 'report' | 'kube'>;
 
 /**
  * Escapes a log writer left in a message (escapes.ts): 'kmsg', the kernel's \xNN for bytes below 0x20 or

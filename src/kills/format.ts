@@ -19,6 +19,8 @@ export interface KillJson extends OomKillJson {
  * null without a cgroup, without names, or when the cgroup is no pod's.
  */
 export function kubeNameOfKill(kill: OomKill, names: KubeNames | null): KubeName | null {
+  // The names it had when read stay its names; looked up now only when it had none then.
+  if (kill.kube !== undefined && kill.kube !== null) return kill.kube;
   if (names === null) return null;
   const where = cgroupOf(kill);
   if (where === null) return null;

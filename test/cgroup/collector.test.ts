@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CgroupMemoryReader } from '../../src/cgroup/memory.js';
@@ -79,8 +82,14 @@ describe('the cgroup collector on the v2 fixture', () => {
     expect(one(s, 'oom_cgroup_memory_usage_bytes', { cgroup: NGINX })).toBe(12582912);
     expect(one(s, 'oom_cgroup_memory_limit_bytes', { cgroup: NGINX })).toBeUndefined();
     expect(one(s, 'oom_cgroup_swap_limit_bytes', { cgroup: NGINX })).toBeUndefined();
-    // Only the two cgroups named, and no series with an empty cgroup.
-    expect(new Set(find(s, 'oom_cgroup_info').map((x) => x.labels.cgroup))).toEqual(new Set([CRI, NGINX]));
+    // The two cgroups named and their ancestors that have a limit (kubepods.slice: the node's allocatable;
+    // the pod's slice) but not the unlimited ones between (kubepods-burstable.slice, system.slice), and
+    // no series with an empty cgroup. A container without its own limit runs into its pod's.
+    const POD_SLICE = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice';
+    expect(new Set(find(s, 'oom_cgroup_info').map((x) => x.labels.cgroup))).toEqual(new Set([CRI, NGINX, '/kubepods.slice', POD_SLICE]));
+    expect(one(s, 'oom_cgroup_memory_limit_bytes', { cgroup: '/kubepods.slice' })).toBe(15032385536);
+    expect(one(s, 'oom_cgroup_memory_limit_bytes', { cgroup: '/kubepods.slice/kubepods-burstable.slice' })).toBeUndefined();
+    expect(find(s, 'oom_cgroup_memory_usage_bytes', { cgroup: '/system.slice' })).toEqual([]);
   });
 
   it('shows cgroups named in kills; a removed one keeps only its info, silently', async () => {
@@ -148,5 +157,31 @@ describe('cgroupProblem', () => {
 
   it('names --path.cgroupfs when that is what was given', () => {
     expect(cgroupProblem({ procfs: `${FIX}/v1/proc`, sysfs: '/sys', cgroupfs: '/nonexistent/cgroup' })).toMatch(/under --path\.cgroupfs \/nonexistent\/cgroup:/);
+  });
+});
+
+describe('Kubernetes names that come late', () => {
+  it("a container whose link comes after its pod's directory gets its name at a later scrape", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'oom-varlog-'));
+    try {
+      const uid = '55c6c714-b240-4dec-9a45-57b61696ab6e';
+      const id = '2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36';
+      mkdirSync(join(tmp, 'pods', `default_api-0_${uid}`), { recursive: true });
+      mkdirSync(join(tmp, 'containers'));
+      let t = 0;
+      const collector = createCgroupCollector({
+        paths: { procfs: `${FIX}/v2/proc`, sysfs: `${FIX}/v2/sys`, cgroupfs: undefined },
+        killCgroups: () => [],
+        containers: null,
+        kubeNames: createKubeNames({ varlog: tmp, minIntervalMs: 5000, now: () => t }),
+      });
+      const info = async () => find(await emit([collector], scrapeOf([proc(10, CRI)])), 'oom_cgroup_info', { cgroup: CRI })[0]?.labels;
+      expect(await info()).toMatchObject({ namespace: 'default', pod: 'api-0', container: '' });
+      symlinkSync('/nowhere', join(tmp, 'containers', `api-0_default_gunicorn-${id}.log`));
+      t += 6000;
+      expect(await info()).toMatchObject({ namespace: 'default', pod: 'api-0', container: 'gunicorn' });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

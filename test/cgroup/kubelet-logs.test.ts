@@ -186,4 +186,21 @@ describe('createKubeNames: lazily and cheaply', () => {
     names.lookup(pause);
     expect(names.reads()).toBe(readsAtFirst);
   });
+
+  it('says once, at warn, naming the path, when a directory is there but cannot be listed', () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'oom-varlog-'));
+    // A file where the directory should be: stat works, listing fails (as EACCES would for a non-root exporter).
+    fs.writeFileSync(`${dir}/pods`, '');
+    fs.writeFileSync(`${dir}/containers`, '');
+    const warned: string[] = [];
+    const names = createKubeNames({ varlog: dir, minIntervalMs: 0, warn: (m, f) => warned.push(`${m} ${f.path} ${f.err?.split(':')[0]}`) });
+    const owner = { pod_uid: '11111111-2222-3333-4444-555555555555', container_id: 'e'.repeat(64) };
+    expect(names.lookup(owner)).toEqual(NO_KUBE_NAME);
+    fs.appendFileSync(`${dir}/pods`, 'x');
+    names.lookup({ ...owner, container_id: 'f'.repeat(64) });
+    expect(warned).toEqual([
+      `cannot list the kubelet log directory: no Kubernetes names from it ${dir}/pods ENOTDIR`,
+      `cannot list the kubelet log directory: no Kubernetes names from it ${dir}/containers ENOTDIR`,
+    ]);
+  });
 });

@@ -78,6 +78,11 @@ describe('Kubernetes names of a kill (kills run on a node)', () => {
     expect(JSON.parse(formatKillJson(inPod))).toMatchObject({ namespace: null, pod: null, container: null });
   });
 
+  it('a kill keeps the names it had when read, though its pod is gone from the tree since', () => {
+    const gone = { ...inPod, kube: { namespace: 'shop', pod: 'checkout-0', container: 'worker' } };
+    expect(JSON.parse(formatKillJson(gone, names))).toMatchObject({ namespace: 'shop', pod: 'checkout-0', container: 'worker' });
+  });
+
   it('table: namespace/pod/container in the POD column', () => {
     const table = createKillsTable(TABLE_WINDOW, null, names);
     const text = table.row(inPod) + table.flush();
