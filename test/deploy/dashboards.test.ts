@@ -219,12 +219,12 @@ describe('dashboards on the right numbers (issue 12)', () => {
     expect(expr).toMatch(/oom_cgroup_memory_limit_bytes\{[^}]*\}\s*- oom_cgroup_memory_working_set_bytes/);
   });
 
-  it('the oom_score panels explain the scale: 0-2000 since Linux 5.9 with 666 for an idle process, 0-1000 before', () => {
+  it('the oom_score panels explain the scale: 0-2000 since Linux 5.9 with 666 for an idle process, 1000 × share + adj before', () => {
     for (const p of [panel(overview, 'Top processes by OOM score'), panel(process, 'OOM score')]) {
       expect(p.description, p.title).toContain('666');
       expect(p.description, p.title).toMatch(/5\.9/);
       expect(p.description, p.title).toMatch(/0 to 2000/);
-      expect(p.description, p.title).toMatch(/0 to 1000/);
+      expect(p.description, p.title).toMatch(/Before 5.9 it is 1000 × share \+ oom_score_adj/);
     }
     // The bar gauge's scale ends at 2000, so 666 is not drawn two-thirds of the way to red.
     expect(panel(overview, 'Top processes by OOM score').fieldConfig?.defaults?.max).toBe(2000);
