@@ -44,7 +44,7 @@ export function commandLine(args: readonly string[]): { config: Config; changed:
   const defaults = parseConfig([]) as unknown as Record<string, unknown>;
   const changed: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) if (JSON.stringify(v, mapsAsEntries) !== JSON.stringify(defaults[k], mapsAsEntries)) changed[k] = v;
-  return { config, changed: changed as Partial<Config> };
+  return { config, changed };
 }
 
 const mapsAsEntries = (_k: string, v: unknown): unknown => (v instanceof Map ? [...v.entries()] : v);
