@@ -51,15 +51,14 @@ describe('parseConfig', () => {
   });
 
   it('throws FlagError, named so, for a bad flag', () => {
-    const err = (() => {
-      try {
-        parse('--nope');
-      } catch (e) {
-        return e as Error;
-      }
-    })();
+    let err: unknown;
+    try {
+      parse('--nope');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(FlagError);
-    expect(err?.name).toBe('FlagError');
+    expect((err as Error).name).toBe('FlagError');
   });
 
   it('names the flag in every error', () => {
