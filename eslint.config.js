@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  globalIgnores(['dist/', 'coverage/', 'bench/results/', 'test/fixtures/']),
+  globalIgnores(['dist/', 'coverage/', 'bench/results/', 'test/fixtures/', '.stryker-tmp/', 'reports/']),
   eslint.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

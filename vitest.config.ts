@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Log lines without a zone are read as this machine's local time: the suite runs in UTC, so what tests
+// expect of them (the golden files too) is the same on every machine. Tests of other zones say the zone.
+process.env.TZ = 'UTC';
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],

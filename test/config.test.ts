@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORT, FlagError, helpText, parseConfig, parseListenAddress } from '../src/config.js';
+import { golden } from './helpers/golden.js';
 import { parseSize } from '../src/size.js';
 
 const parse = (...argv: string[]) => parseConfig(argv);
@@ -48,6 +50,17 @@ describe('parseConfig', () => {
     expect(c.selection.exclude?.test('javac')).toBe(false);
   });
 
+  it('throws FlagError, named so, for a bad flag', () => {
+    let err: unknown;
+    try {
+      parse('--nope');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(FlagError);
+    expect((err as Error).name).toBe('FlagError');
+  });
+
   it('names the flag in every error', () => {
     fails(['--nope'], /unknown flag --nope/);
     fails(['--process.include=('], /--process\.include/);
@@ -82,6 +95,26 @@ describe('parseListenAddress', () => {
     expect(parseListenAddress('localhost')).toBeUndefined();
     expect(parseListenAddress('a b:80')).toBeUndefined();
   });
+
+  it('takes ports 0 to 65535 of one to five digits, and nothing after them', () => {
+    expect(parseListenAddress(':65535')).toEqual({ host: '', port: 65535 });
+    expect(parseListenAddress(':0')).toEqual({ host: '', port: 0 });
+    for (const bad of [':65536', ':123456', ':', ':80x', ':x80', ':-1', '[::1]:65536', '[::1]:', '[::1]:80x', 'x[::1]:80'])
+      expect(parseListenAddress(bad), bad).toBeUndefined();
+  });
+
+  it('wants brackets around an IPv6 address, and a real one inside them (a zone after % allowed)', () => {
+    expect(parseListenAddress('[fe80::1%eth0]:80')).toEqual({ host: 'fe80::1%eth0', port: 80 });
+    expect(parseListenAddress('[::]:80')).toEqual({ host: '::', port: 80 });
+    for (const bad of ['::1:80', '[:::1]:80', '[1.2.3.4]:80', '[gg::1]:80', '[::1%]x:80']) expect(parseListenAddress(bad), bad).toBeUndefined();
+  });
+
+  it('takes IPv4 addresses and host names, not digits and dots that are no address', () => {
+    expect(parseListenAddress('10.0.0.1:80')).toEqual({ host: '10.0.0.1', port: 80 });
+    expect(parseListenAddress('my-host.example:80')).toEqual({ host: 'my-host.example', port: 80 });
+    expect(parseListenAddress('1host:80')).toEqual({ host: '1host', port: 80 });
+    for (const bad of ['256.1.1.1:80', '1.2.3:80', '1..2.3:80', '10:80', 'a_b:80', 'a/b:80']) expect(parseListenAddress(bad), bad).toBeUndefined();
+  });
 });
 
 describe('parseSize', () => {
@@ -96,6 +129,15 @@ describe('parseSize', () => {
     expect(parseSize('12 parsecs')).toBeUndefined();
     expect(parseSize('')).toBeUndefined();
   });
+
+  it('takes whitespace around a size, fractions of any length, and nothing after the unit', () => {
+    expect(parseSize(' 64MiB ')).toBe(64 * 2 ** 20);
+    expect(parseSize('1.25k')).toBe(1280);
+    expect(parseSize('0.001KiB')).toBe(1);
+    for (const bad of ['1k 2', '1k2', '1 2', '1.', '.5k', '1,5k', 'k']) expect(parseSize(bad), bad).toBeUndefined();
+    // Beyond the integers a double holds exactly: refused rather than rounded.
+    expect(parseSize('9999999TiB')).toBeUndefined();
+  });
 });
 
 describe('helpText', () => {
@@ -104,5 +146,103 @@ describe('helpText', () => {
     for (const f of ['--web.listen-address', '--web.config.file=PATH', '--process.top-n', '--kernel-log.state-file', '--[no-]collector.process', '--once', '--version']) {
       expect(h).toContain(f);
     }
+  });
+
+  // What --help prints is read by people: its every word, argument and default is reviewed as a golden
+  // file (UPDATE_GOLDEN=1 npm test rewrites it after an intended change; a missing one fails).
+  it('is the checked-in --help text, in two aligned columns', () => {
+    const text = helpText();
+    expect(text).toBe(golden(fileURLToPath(new URL('./golden/help.txt', import.meta.url)), text));
+    // The help of every flag starts in one column, two spaces after the longest flag.
+    const rows = text.split('\n').filter((l) => l.startsWith('  --'));
+    expect(new Set(rows.map((r) => /^ {2}\S+ +/.exec(r)?.[0].length)).size).toBe(1);
+    expect(Math.min(...rows.map((r) => (/^ {2}\S+ +/.exec(r)?.[0].length ?? 0) - (/^ {2}\S+/.exec(r)?.[0].length ?? 0)))).toBe(2);
+  });
+});
+
+describe('parseConfig, every rule', () => {
+  it('turns a bool flag off with =false and on with =true, and refuses any other value', () => {
+    expect(parse('--once=true').once).toBe(true);
+    expect(parse('--once', '--once=false').once).toBe(false);
+    expect(parse('--web.disable-exporter-metrics').disableExporterMetrics).toBe(true);
+    expect(parse('--web.disable-exporter-metrics=false').disableExporterMetrics).toBe(false);
+    expect(() => parse('--once=yes')).toThrow('--once takes no value (or =true/=false), got "yes"');
+  });
+
+  it('names the collectors it knows when it does not know one, and takes no value for a collector flag', () => {
+    expect(() => parse('--no-collector.nosuch')).toThrow(
+      'unknown collector in --no-collector.nosuch: "nosuch" (known: process, memory, vmstat, pressure, kernellog, cgroup, docker)',
+    );
+    expect(() => parse('--collector.docker=true')).toThrow('--collector.docker takes no value');
+    expect(parse('--collector.docker', '--no-collector.docker').collectors.get('docker')).toBe(false);
+  });
+
+  it('says what value a flag wants when it has none', () => {
+    expect(() => parse('--web.max-requests')).toThrow('--web.max-requests needs a value (N)');
+    expect(() => parse('--path.sysfs', '--once')).toThrow('--path.sysfs needs a value (PATH)');
+  });
+
+  it('answers a bad listen address with the forms it wants', () => {
+    expect(() => parse('--web.listen-address=nohost')).toThrow('invalid --web.listen-address "nohost": want [HOST]:PORT, e.g. :19857 or 127.0.0.1:19857');
+  });
+
+  it('refuses each path another route has, and takes any other', () => {
+    for (const p of ['/', '/healthz', '/favicon.ico', '/static', '/static/', '/api/', '/api/v1']) {
+      expect(() => parse(`--web.telemetry-path=${p}`), p).toThrow(
+        `invalid --web.telemetry-path "${p}": must start with / and be none of / (the console), /healthz, /favicon.ico, /static/..., /api/...`,
+      );
+    }
+    for (const p of ['/metrics', '/prom/metrics', '/apis', '/staticky', '/x/api', '/x/static/y', '/healthz2'])
+      expect(parse(`--web.telemetry-path=${p}`).telemetryPath).toBe(p);
+  });
+
+  it('lists the kernel-log sources, log levels and log formats it takes', () => {
+    expect(() => parse('--kernel-log.source=dmesg')).toThrow('invalid --kernel-log.source "dmesg": want auto, kmsg, journald, file, none');
+    expect(() => parse('--kernel-log.source=file')).toThrow('--kernel-log.source=file needs --kernel-log.file PATH');
+    expect(parse('--kernel-log.source=file', '--kernel-log.file=/var/log/kern.log')).toMatchObject({ kernelLogSource: 'file', kernelLogFile: '/var/log/kern.log' });
+    // The other sources need no file; auto takes one as its first try.
+    for (const source of ['auto', 'kmsg', 'journald', 'none']) expect(parse(`--kernel-log.source=${source}`).kernelLogFile).toBeUndefined();
+    expect(() => parse('--log.level=loud')).toThrow('invalid --log.level "loud": want debug, info, warn, error');
+    expect(() => parse('--log.format=xml')).toThrow('invalid --log.format "xml": want logfmt, json');
+    expect(parse('--log.level=debug', '--log.format=json')).toMatchObject({ logLevel: 'debug', logFormat: 'json' });
+  });
+
+  it('takes whole numbers from 0 for --web.max-requests and --web.max-connections, up to nine digits', () => {
+    expect(parse('--web.max-requests=0', '--web.max-connections=999999999')).toMatchObject({ maxRequests: 0, maxConnections: 999999999 });
+    expect(parse()).toMatchObject({ maxRequests: 100, maxConnections: 512 });
+    for (const bad of ['-1', '1.5', '1e3', '1000000000', ' 1', '1 ', 'x1', '1x', '']) {
+      expect(() => parse(`--web.max-connections=${bad}`), bad).toThrow(`invalid --web.max-connections "${bad}": want a whole number >= 0 (0: no limit)`);
+    }
+  });
+
+  it('keeps 1 to 999999 kills for the API', () => {
+    expect(parse().killsKeep).toBe(100);
+    expect(parse('--kills.keep=1').killsKeep).toBe(1);
+    expect(parse('--kills.keep=999999').killsKeep).toBe(999999);
+    for (const bad of ['0', '1000000', '-1', 'x', '1x', 'x1', '']) {
+      expect(() => parse(`--kills.keep=${bad}`), bad).toThrow(`invalid --kills.keep "${bad}": want a whole number from 1 to 999999`);
+    }
+  });
+
+  it('refuses an empty path for every path flag', () => {
+    for (const flag of ['path.procfs', 'path.sysfs', 'path.cgroupfs', 'path.varlog', 'kernel-log.file', 'kernel-log.state-file']) {
+      expect(() => parse(`--${flag}=`), flag).toThrow(`--${flag} must not be empty`);
+    }
+  });
+
+  it('takes every path as given, without its trailing slashes; the root stays the root', () => {
+    const c = parse(
+      '--path.procfs=/host/proc//',
+      '--path.sysfs=/host/sys/',
+      '--path.cgroupfs=/c/',
+      '--path.varlog=/host/var/log/',
+      '--kernel-log.state-file=/var/lib/s.json',
+    );
+    expect(c).toMatchObject({ procfs: '/host/proc', sysfs: '/host/sys', cgroupfs: '/c', varlog: '/host/var/log', kernelLogStateFile: '/var/lib/s.json' });
+    expect(parse('--path.procfs=/', '--path.sysfs=//').procfs).toBe('/');
+    expect(parse('--path.sysfs=//').sysfs).toBe('/');
+    expect(parse('--path.procfs=p/').procfs).toBe('p');
+    expect(parse('--path.procfs=a').procfs).toBe('a');
+    expect(parse()).toMatchObject({ cgroupfs: undefined, varlog: '/var/log', kernelLogStateFile: undefined, once: false, disableExporterMetrics: false });
   });
 });

@@ -54,8 +54,10 @@ export function taskRow(m: string, columns: readonly string[]): TaskRow | null {
     while (m.charCodeAt(at) === 32) at++;
     const start = at;
     if (m.charCodeAt(at) === 45 /* - */) at++;
+    // A number has digits: a "-" alone is none (it would read as NaN).
+    const digits = at;
     while (at < m.length && m.charCodeAt(at) >= 48 && m.charCodeAt(at) <= 57) at++;
-    if (at === start || m.charCodeAt(at) !== 32) return null;
+    if (at === digits || m.charCodeAt(at) !== 32) return null;
     values.set(columns[i]!, Number(m.slice(start, at)));
   }
   const name = m.slice(at + 1).replace(/^ +/, '');

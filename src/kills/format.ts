@@ -130,13 +130,18 @@ export function escapeForTerminal(s: string): string {
 
 const COLUMNS = ['TIME', 'PID', 'COMM', 'KILLER', 'CONSTRAINT', 'MEMCG', 'POD', 'ANON-RSS', 'INVOKER'] as const;
 
-/** A local wall-clock time with its offset, to the second: 2026-11-30T15:00:01+01:00. */
-export function localIsoTime(epochSeconds: number): string {
-  const d = new Date(Math.round(epochSeconds * 1000));
-  const off = -d.getTimezoneOffset();
+/**
+ * A local wall-clock time with its offset, to the second: 2026-11-30T15:00:01+01:00. `offsetMinutes` is
+ * the zone's offset east of UTC at that time: this machine's zone unless given (tests give others).
+ */
+export function localIsoTime(epochSeconds: number, offsetMinutes?: number): string {
+  const ms = Math.round(epochSeconds * 1000);
+  const off = offsetMinutes ?? -new Date(ms).getTimezoneOffset();
+  // The wall clock of that zone: UTC's fields of the instant moved by the offset.
+  const d = new Date(ms + off * 60_000);
   const two = (n: number): string => String(Math.trunc(Math.abs(n))).padStart(2, '0');
   const zone = `${off < 0 ? '-' : '+'}${two(off / 60)}:${two(off % 60)}`;
-  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}${zone}`;
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}${zone}`;
 }
 
 /** When a kill happened, as the table shows it: the log's time, else its uptime stamp on this boot's clock, else '-'. */

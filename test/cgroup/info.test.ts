@@ -229,6 +229,74 @@ const cases: [string, string, CgroupInfo][] = [
   ['a unit that only starts like a runtime', '/system.slice/docker-compose@web.service', info({ systemd_unit: 'docker-compose@web.service' })],
   ['a too-short id after docker-', '/system.slice/docker-898b44c4a066.scope', info({ systemd_unit: 'docker-898b44c4a066.scope' })],
   ["an upper-case id is no runtime's", '/docker/2403CCFE427F1DC7B6120DCCB9AC58C2F8456950380D587A9F33EA7F00DD303D', none],
+  // Each runtime's form, and what only resembles one.
+  [
+    'nerdctl with the systemd driver',
+    '/system.slice/nerdctl-2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d.scope',
+    info({
+      container_id: '2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d',
+      runtime: 'containerd',
+      systemd_unit: 'nerdctl-2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d.scope',
+    }),
+  ],
+  [
+    'CRI-O with the cgroupfs manager',
+    '/kubepods/besteffort/pod55c6c714-b240-4dec-9a45-57b61696ab6e/crio-2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d',
+    info({ container_id: '2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d', runtime: 'cri-o', pod_uid: '55c6c714-b240-4dec-9a45-57b61696ab6e' }),
+  ],
+  [
+    'Podman with the cgroupfs manager',
+    '/machine.slice/libpod-2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d',
+    info({ container_id: '2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d', runtime: 'podman', systemd_unit: 'machine.slice' }),
+  ],
+  [
+    "runc given docker's slice:prefix:id as one name",
+    '/kubepods.slice/kubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice:docker:2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d',
+    info({
+      container_id: '2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d',
+      runtime: 'docker',
+      pod_uid: '55c6c714-b240-4dec-9a45-57b61696ab6e',
+      systemd_unit: 'kubepods.slice',
+    }),
+  ],
+  [
+    "runc given CRI-O's slice:prefix:id as one name",
+    '/kubepods.slice/kubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice:crio:2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d',
+    info({
+      container_id: '2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d',
+      runtime: 'cri-o',
+      pod_uid: '55c6c714-b240-4dec-9a45-57b61696ab6e',
+      systemd_unit: 'kubepods.slice',
+    }),
+  ],
+  ['a crio- name with more after the id', '/crio-2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303dx', none],
+  ['a pod slice whose hex is no UID', '/kubepods.slice/kubepods-podabc123.slice', info({ systemd_unit: 'kubepods-podabc123.slice' })],
+  [
+    'a pod slice with 33 hex digits',
+    '/kubepods.slice/kubepods-podaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.slice',
+    info({ systemd_unit: 'kubepods-podaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.slice' }),
+  ],
+  [
+    'a pod slice with a UID and more hex after it',
+    '/kubepods.slice/kubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e0.slice',
+    info({ systemd_unit: 'kubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e0.slice' }),
+  ],
+  [
+    'a name that only ends like a pod slice',
+    '/xkubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice',
+    info({ systemd_unit: 'xkubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice' }),
+  ],
+  ['a pod directory with more after the UID', '/kubepods/burstable/pod55c6c714-b240-4dec-9a45-57b61696ab6e.old', none],
+  ['a pod directory with more before "pod"', '/kubepods/burstable/apod55c6c714-b240-4dec-9a45-57b61696ab6e', none],
+  ['a pod directory outside kubepods', '/other/pod55c6c714-b240-4dec-9a45-57b61696ab6e', none],
+  ['a unit name with a space is no unit', '/system.slice/my unit.service', info({ systemd_unit: 'system.slice' })],
+  ['a unit type systemd does not have', '/system.slice/x.target', info({ systemd_unit: 'system.slice' })],
+  ['a unit with more after its type', '/system.slice/x.service.d', info({ systemd_unit: 'system.slice' })],
+  [
+    'dot segments change nothing',
+    '/./docker/../docker/2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d',
+    info({ container_id: '2403ccfe427f1dc7b6120dccb9ac58c2f8456950380d587a9f33ea7f00dd303d', runtime: 'docker' }),
+  ],
 ];
 
 describe('parseCgroupPath', () => {

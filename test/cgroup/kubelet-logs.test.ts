@@ -204,3 +204,43 @@ describe('createKubeNames: lazily and cheaply', () => {
     ]);
   });
 });
+
+describe('the kubelet log names, at their edges', () => {
+  it('a pods entry has exactly three parts, none empty, and a whole UID or config hash last', () => {
+    expect(parsePodLogDir('ns_pod_55c6c714-b240-4dec-9a45-57b61696ab6e')).toEqual({ namespace: 'ns', pod: 'pod', uid: '55c6c714-b240-4dec-9a45-57b61696ab6e' });
+    for (const bad of [
+      'ns_pod_55c6c714-b240-4dec-9a45-57b61696ab6e_x',
+      'ns__55c6c714-b240-4dec-9a45-57b61696ab6e',
+      '_pod_55c6c714-b240-4dec-9a45-57b61696ab6e',
+      'ns_pod_55c6c714-b240-4dec-9a45-57b61696ab6e0',
+      'ns_pod_055c6c714-b240-4dec-9a45-57b61696ab6e',
+      'ns_pod_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      'ns_pod',
+      'ns_pod_',
+    ]) {
+      expect(parsePodLogDir(bad), bad).toBeNull();
+    }
+  });
+
+  it('a containers link is pod_namespace_container-ID.log, nothing around it', () => {
+    expect(parseContainerLogLink('p_ns_c-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.log')).toEqual({
+      pod: 'p',
+      namespace: 'ns',
+      container: 'c',
+      containerId: '2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36',
+    });
+    for (const bad of [
+      'x_p_ns_c-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.log',
+      'p_ns_c-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36.log.1',
+      'p_ns_c-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac360.log',
+      'p_ns_c-2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac3.log',
+    ]) {
+      expect(parseContainerLogLink(bad), bad).toBeNull();
+    }
+  });
+
+  it('no names is three empty strings', () => {
+    expect(NO_KUBE_NAME).toEqual({ namespace: '', pod: '', container: '' });
+    expect(Object.isFrozen(NO_KUBE_NAME)).toBe(true);
+  });
+});

@@ -61,6 +61,14 @@ describe('parseMemoryStat', () => {
     expect(parseMemoryStat('total_rss 100\n', 2).anonBytes).toBeUndefined();
     expect(parseMemoryStat('anon 100\n', 1).anonBytes).toBeUndefined();
   });
+
+  it('finds a key on the first line only as a whole key, and a value only when there are digits', () => {
+    // "file_mapped" begins like "file": the first line is not "file".
+    expect(parseMemoryStat('file_mapped 5\nfile 9\n', 2).fileBytes).toBe(9);
+    expect(parseMemoryStat('file 9\n', 2).fileBytes).toBe(9);
+    expect(parseMemoryStat('anon \nfile 9', 2)).toMatchObject({ anonBytes: undefined, fileBytes: 9 });
+    expect(parseMemoryStat('file 1\nanon ', 2).anonBytes).toBeUndefined();
+  });
 });
 
 describe('workingSet', () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -148,5 +148,83 @@ describe('a probe of a made-up tree', () => {
     dir = mkdtempSync(`${tmpdir()}/oomx-probe-`);
     mkdirSync(`${dir}/memory`);
     expect(probeCgroupfs(dir)).toEqual({ v1Memory: undefined, v2: undefined });
+  });
+});
+
+describe('mountinfo and mounts, at their edges', () => {
+  let dir = '';
+  afterEach(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+    dir = '';
+  });
+
+  it('skips lines without the separator, or with too few fields after it', () => {
+    expect(parseMountInfo('1 2 0:1 / /a rw shared:1 master:2\n1 2 0:1 / /b rw - cgroup2\n1 2 0:1 / /c rw - cgroup2 cgroup2\n')).toEqual([]);
+    expect(parseMountInfo('1 2 0:1 / /d rw - cgroup2 cgroup2 rw\n')).toEqual([{ root: '/', mountPoint: '/d', fsType: 'cgroup2', superOptions: ['rw'] }]);
+  });
+
+  it('takes only cgroup v1 mounts with the memory controller for v1 memory', () => {
+    const m = findCgroupMounts(parseMountInfo('1 2 0:1 / /sys/fs/cgroup/memory rw - tmpfs tmpfs rw,memory\n'), '/sys');
+    expect(m).toEqual({ v1Memory: undefined, v2: undefined });
+  });
+
+  it('with --path.sysfs=/ every mount lies under it; a mount at --path.sysfs itself counts', () => {
+    expect(findCgroupMounts(parseMountInfo('1 2 0:1 / /cgroup/memory rw - cgroup cgroup rw,memory\n'), '/').v1Memory).toEqual({ path: '/cgroup/memory', root: '/' });
+    const m = findCgroupMounts(parseMountInfo('1 2 0:1 / /host/cg rw - cgroup2 cgroup2 rw\n1 2 0:2 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n'), '/host/cg');
+    expect(m.v2).toEqual({ path: '/host/cg', root: '/' });
+  });
+
+  it('re-rooting /sys at --path.sysfs leaves out mounts outside /sys, and a /sysx is not /sys', () => {
+    const text = `${HERE}50 1 0:40 / /cgroup/memory2 rw - cgroup cgroup rw,memory\n51 1 0:41 / /sysx/fs/cgroup rw - cgroup2 cgroup2 rw\n`;
+    const m = findCgroupMounts(parseMountInfo(text), '/host/sys');
+    expect(m).toEqual({ v1Memory: { path: '/host/sys/fs/cgroup/memory', root: '/' }, v2: { path: '/host/sys/fs/cgroup/unified', root: '/' } });
+    // Not under --path.sysfs either: a mount point that only begins like it.
+    const n = findCgroupMounts(parseMountInfo('1 2 0:1 / /host/sysx/fs/cgroup rw - cgroup2 cgroup2 rw\n'), '/host/sys');
+    expect(n.v2).toEqual({ path: '/host/sysx/fs/cgroup', root: '/' });
+  });
+
+  it('of two mount points showing as much, keeps the first; a root of "/" shows more than "/a"', () => {
+    const tie = '1 2 0:1 /a /m1 rw - cgroup cgroup rw,memory\n2 2 0:1 /b /m2 rw - cgroup cgroup rw,memory\n';
+    expect(findCgroupMounts(parseMountInfo(tie), '/').v1Memory).toEqual({ path: '/m1', root: '/a' });
+    const rootLast = '1 2 0:1 /a /m1 rw - cgroup cgroup rw,memory\n2 2 0:1 / /m2 rw - cgroup cgroup rw,memory\n';
+    expect(findCgroupMounts(parseMountInfo(rootLast), '/').v1Memory).toEqual({ path: '/m2', root: '/' });
+    const rootFirst = '2 2 0:1 / /m2 rw - cgroup cgroup rw,memory\n1 2 0:1 /a/b /m1 rw - cgroup cgroup rw,memory\n';
+    expect(findCgroupMounts(parseMountInfo(rootFirst), '/').v1Memory).toEqual({ path: '/m2', root: '/' });
+  });
+
+  it("takes mountinfo's answer over a probe of <sysfs>/fs/cgroup (a container's root is not the probe's /)", () => {
+    dir = mkdtempSync(`${tmpdir()}/oomx-mi-`);
+    mkdirSync(`${dir}/proc/self`, { recursive: true });
+    mkdirSync(`${dir}/sys/fs/cgroup`, { recursive: true });
+    writeFileSync(`${dir}/sys/fs/cgroup/cgroup.controllers`, 'cpu memory\n');
+    writeFileSync(`${dir}/proc/self/mountinfo`, '612 590 0:26 /../.. /sys/fs/cgroup ro - cgroup2 cgroup rw\n');
+    expect(discoverCgroupMounts({ procfs: `${dir}/proc`, sysfs: `${dir}/sys`, cgroupfs: undefined })).toEqual({
+      v1Memory: undefined,
+      v2: { path: `${dir}/sys/fs/cgroup`, root: '/../..' },
+    });
+    // A mountinfo without any cgroup mount: the probe answers.
+    writeFileSync(`${dir}/proc/self/mountinfo`, '22 27 0:21 / /proc rw - proc proc rw\n');
+    expect(discoverCgroupMounts({ procfs: `${dir}/proc`, sysfs: `${dir}/sys`, cgroupfs: undefined })).toEqual({
+      v1Memory: undefined,
+      v2: { path: `${dir}/sys/fs/cgroup`, root: '/' },
+    });
+  });
+
+  it('probes v1 memory and the unified v2 hierarchy beside it', () => {
+    expect(probeCgroupfs(`${FIX}/hybrid/sys/fs/cgroup`)).toEqual({
+      v1Memory: { path: `${FIX}/hybrid/sys/fs/cgroup/memory`, root: '/' },
+      v2: { path: `${FIX}/hybrid/sys/fs/cgroup/unified`, root: '/' },
+    });
+  });
+
+  it('has no memory hierarchy without mounts, or with a v2 root that has no cgroup.controllers', () => {
+    expect(memoryHierarchy({ v1Memory: undefined, v2: undefined })).toBeUndefined();
+    dir = mkdtempSync(`${tmpdir()}/oomx-v2-`);
+    expect(memoryHierarchy({ v1Memory: undefined, v2: { path: dir, root: '/' } })).toBeUndefined();
+  });
+
+  it('refuses a "." segment as well as ".."', () => {
+    expect(cgroupDir({ path: '/sys/fs/cgroup', root: '/' }, '/a/./b')).toBeUndefined();
+    expect(cgroupDir({ path: '/sys/fs/cgroup', root: '/' }, '/a/.b/..c')).toBe('/sys/fs/cgroup/a/.b/..c');
   });
 });

@@ -76,4 +76,22 @@ describe('MetricWriter', () => {
     expect(() => gauge('oom_x', 'x', ['__reserved'])).toThrow(/invalid label name/);
     expect(() => counter('oom_x', 'x')).toThrow(/_total/);
   });
+
+  it('checks the whole name of a metric and of each label, not a prefix or a suffix of it', () => {
+    expect(() => gauge('oom_a-b', 'x')).toThrow('invalid metric name "oom_a-b"');
+    expect(() => gauge('oom:ok_1', 'x')).not.toThrow();
+    for (const bad of ['a-b', '9a', 'a b', '']) expect(() => gauge('oom_x', 'x', [bad]), bad).toThrow(`invalid label name "${bad}" in oom_x`);
+    expect(() => gauge('oom_x', 'x', ['_a', 'b9'])).not.toThrow();
+  });
+
+  it('writes samples whose labels were rendered once, on the hot path', () => {
+    const { w, text } = writer();
+    const f = gauge('oom_r', 'r', ['pid', 'comm']);
+    const rendered = Buffer.from(f.render({ pid: '1', comm: 'a"b' }));
+    w.family(f);
+    w.sampleWith(f, rendered, 5);
+    w.sampleWith(f, rendered, 6);
+    expect(text()).toBe('# HELP oom_r r\n# TYPE oom_r gauge\noom_r{pid="1",comm="a\\"b"} 5\noom_r{pid="1",comm="a\\"b"} 6\n');
+    expect(() => w.sampleWith(gauge('oom_s', 's'), rendered, 1)).toThrow('sample of oom_s outside its family');
+  });
 });

@@ -340,3 +340,430 @@ describe('escaped bytes: left in the message with their kind, decoded by the par
     expect(commOf('Nov 30 15:46:13 vm kernel: Killed process 1 (aaaaaaaaaaaaa\\xf0\\x9f) total-vm:1kB')).toBe(kmsg);
   });
 });
+
+/**
+ * Every form at its edges: what each envelope takes and what it leaves to the next (read at NOW_UTC, in
+ * UTC as the suite runs). A line no form takes is bare kernel text; a line of a daemon whose tag cannot be
+ * read is nobody's.
+ */
+describe('parseLine: every form at its edges', () => {
+  const NOW_UTC = Date.UTC(2026, 10, 27, 12, 0, 0);
+  it.each<[string, LogRecord | null]>([
+    // Line endings, fences, indentation, quotes, line numbers, JSON punctuation and separators.
+    ['\r', null],
+    ['```', null],
+    ['  ```', null],
+    ['abc ```', { message: 'abc', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['abc``', { message: 'abc``', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['Z', { message: 'Z', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['z', { message: 'z', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['@x', { message: '@x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['{', null],
+    ['[0.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 0.5, escapes: 'kmsg' }],
+    [
+      'Nov 27 10:00:00 host kernel: [ 12.5] x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: 12.5, escapes: 'rsyslog' },
+    ],
+    ['Nov 27 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    [
+      '  Nov 27 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [' \t ', null],
+    [' FOO=bar', null],
+    [' Foo=bar', { message: 'Foo=bar', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['  foo=bar', { message: 'foo=bar', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['>', null],
+    ['> > [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['>x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['``x', { message: '``x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['```console', null],
+    [
+      '```Nov 27 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['~~~', null],
+    ['~~~ [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['12 [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['12\t[ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    [
+      '12:Nov 27 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '12-2026-11-27T10:00:00+00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['12 @', { message: '12 @', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['12345678 [ 1.5] x', { message: '12345678 [ 1.5] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['"x', { message: '"x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['"msg": "hello",', { message: 'hello', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['"k" : 1', { message: '"k" : 1', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['}', null],
+    [']', null],
+    ['},{', null],
+    ['} x', { message: '} x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['--', { message: '--', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['-- Boot 0a1b --', { message: '--', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['--x', { message: '--x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['-- Reboot', { message: '-- Reboot', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['- x', { message: '- x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    // Uptime stamps and the other dmesg forms; short-monotonic tags; <PRI>; RFC 5424; dmesg -x.
+    ['[ 1.5 <    0.000003>] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5 <0.1] x', { message: '[ 1.5 <0.1] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[1234567890.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1234567890.5, escapes: 'kmsg' }],
+    ['[12345678901.5] x', { message: '[12345678901.5] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 1.] x', { message: '[ 1.] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ .5] x', { message: '[ .5] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 1.1234567891] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[ 1.123456789] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.123456789, escapes: 'kmsg' }],
+    ['[ 1.5]x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5 x', { message: '[ 1.5 x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[  +0.000123] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[+0.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[ -1.5] y', { message: 'y', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[ x] y', { message: '[ x] y', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[Fri Nov 27 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Fri Nov  7 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-07T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Fri Xyz 27 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Fri Nov 27 10:00:00 2026]x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Fri Feb 30 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Nov 27 10:00] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Nov  7 10:00] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-07T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Xyz 27 10:00] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Nov 27 10:00]x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[ 1.5] host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: 1.5 }],
+    ['[ 1.5] kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: 1.5 }],
+    ['[ 1.5] host app[12]: x', { message: 'x', fromKernel: false, identifier: 'app', time: null, uptimeSeconds: 1.5 }],
+    ['[ 1.5] app[12]: x', { message: 'x', fromKernel: false, identifier: 'app', time: null, uptimeSeconds: 1.5 }],
+    ['[ 1.5] host app: x', { message: 'host app: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] usb 1-1: x', { message: 'usb 1-1: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] host kernelx: y', { message: 'host kernelx: y', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] a b', { message: 'a b', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] host app[1x]: y', { message: 'host app[1x]: y', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] host [12]: y', { message: 'host [12]: y', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['<6>[ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['<14>[ 1.5] x', { message: 'x', fromKernel: false, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    [
+      '<6>Nov 27 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '<6> Nov 27 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '<14>Nov 27 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['<192>x', { message: '<192>x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['<191>x', { message: 'x', fromKernel: false, identifier: null, time: null, uptimeSeconds: null }],
+    ['<1x>x', { message: '<1x>x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['<>x', { message: '<>x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['<12345>x', { message: '<12345>x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      '<6>1 2026-11-27T10:00:00Z host kernel - - - x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '<14>1 2026-11-27T10:00:00Z host kernel - - - x',
+      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '<6>2026-11-27T10:00:00+00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['<6>[x', { message: '[x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['<13>just text', { message: 'just text', fromKernel: false, identifier: null, time: null, uptimeSeconds: null }],
+    ['<6>just text', { message: 'just text', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      '<6>Fri Nov 27 10:00:00 2026 kern.err kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '1 2026-11-27T10:00:00Z host kernel - - - msg',
+      { message: 'msg', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['1 2026-11-27T10:00:00Z host app 12 - - msg', { message: 'msg', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      '1 2026-11-27T10:00:00Z host app 12 - [x a="b"] msg',
+      { message: 'msg', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    [
+      '1 2026-11-27T10:00:00Z host app 12 - [x a="b\\"]c"] msg',
+      { message: 'msg', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    ['1 2026-11-27T10:00:00Z host app 12 - [a][b] msg', { message: 'msg', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      '1 2026-11-27T10:00:00Z host app 12 - [a',
+      { message: 'host app 12 - [a', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    ['1 - host app 12 - - msg', { message: 'msg', fromKernel: false, identifier: 'app', time: null, uptimeSeconds: null }],
+    ['1 2026-11-27T10:00:00Z host - 12 - - msg', { message: 'msg', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['1 2026-11-27T10:00:00Z host app 12 - - \ufeffmsg', { message: 'msg', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['1 2026-11-27T10:00:00Z host app 12 -', { message: 'host app 12 -', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      '1 2026-11-27T10:00:00Z host app 12 - -x',
+      { message: 'host app 12 - -x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    [
+      '1  2026-11-27T10:00:00Z host app 12 - - msg',
+      { message: 'host app 12 - - msg', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    ['1 notatime host app 12 - - msg', { message: '1 notatime host app 12 - - msg', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['1 2026-11-27T10:00:00Z host app', { message: 'host app', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      '1 2026-11-27T10:00:00Z host app 12 - x msg',
+      { message: 'host app 12 - x msg', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    [
+      '1 2026-11-27T10:00:00Z host kernel - - - [ 1.5] msg',
+      { message: 'msg', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: 1.5, escapes: 'rsyslog' },
+    ],
+    ['kern  :err   : [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['user  :info  : [ 1.5] x', { message: 'x', fromKernel: false, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['kern  :warn  : x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['local7:debug : x', { message: 'x', fromKernel: false, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['daemon:notice: [Nov 27 10:00] x', { message: 'x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['kern:bogus: x', { message: 'kern:bogus: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    // ISO 8601, RFC 3164 with and without sub-seconds, logread and short-full, tags and facilities, short-unix.
+    [
+      '2026-11-27T10:00:00Z host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '2026-11-27T10:00:00.5Z host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.500Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '2026-11-27T10:00:00.123456+0100 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T09:00:00.123Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '2026-11-27T10:00:00+0100 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T09:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '2026-11-27T10:00:00-01:30 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T11:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '2026-11-27T10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['2026-11-27T10:00:00,123456+00:00 x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.123Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    [
+      '2026-11-27T10:00:00,1+00:00 [ 1.5] x',
+      { message: '[ 1.5] x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.100Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['2026-13-45T10:00:00Z host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['2026-11-27T10:00Z x', { message: '2026-11-27T10:00Z x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['2026-11-27T10:00:00Zhost kernel: x', { message: '2026-11-27T10:00:00Zhost kernel: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['Nov  7 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-07T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    [
+      'Nov 27 10:00:00.123456 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.123Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Nov 27 10:00:00.5 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.500Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['Foo 27 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Dec 27 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2025-12-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 28 11:59:59 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-28T11:59:59.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 28 12:00:01 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2025-11-28T12:00:01.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Feb 30 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 27 25:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    [
+      'Fri Nov 27 10:00:00 2026 kern.err kernel: [ 1.5] x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: 1.5, escapes: 'rsyslog' },
+    ],
+    ['Fri Nov 27 10:00:00 2026 daemon.info app[5]: x', { message: 'x', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      'Fri Nov  7 10:00:00 2026 kern.err kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-07T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['Fri Xyz 27 10:00:00 2026 kern.err kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
+    [
+      'Fri 2026-11-27 10:00:00 UTC host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Fri 2026-11-27 10:00:00 GMT host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Fri 2026-11-27 10:00:00 Z host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Fri 2026-11-27 10:00:00 +03 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T07:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Fri 2026-11-27 10:00:00 -0130 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T11:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Fri 2026-11-27 10:00:00 +05:30 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Fri 2026-11-27 10:00:00.250 UTC host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.250Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Fri 2026-11-27 10:00:00 CEST host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Fri 2026-11-27 10:00:00 +3 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'fri 2026-11-27 10:00:00 UTC host kernel: x',
+      { message: 'fri 2026-11-27 10:00:00 UTC host kernel: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      'Nov 27 10:00:00 host kern.err kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Nov 27 10:00:00 kern.err kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Nov 27 10:00:00 host user.info kernel: x',
+      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['Nov 27 10:00:00 host local7.info app[5]: x', { message: 'x', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 host local8.info app[5]: x',
+      { message: 'host local8.info app[5]: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    [
+      'Nov 27 10:00:00 host foo.bar kernel: x',
+      { message: 'host foo.bar kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    [
+      'Nov 27 10:00:00 host kern.bogus kernel: x',
+      { message: 'host kern.bogus kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    [
+      'Nov 27 10:00:00 host kern. kernel: x',
+      { message: 'host kern. kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    ['Nov 27 10:00:00 host app[12x]: x', { message: 'host app[12x]: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host [12]: x', { message: 'host [12]: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a[12]: x', { message: 'x', fromKernel: false, identifier: 'a', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a:b: x', { message: 'host a:b: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a]b: x', { message: 'host a]b: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host : x', { message: 'host : x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kernel:', { message: '', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 27 10:00:00 kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 27 10:00:00 host', { message: 'host', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kern.err', { message: 'host kern.err', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 host kern.err kernel',
+      { message: 'host kern.err kernel', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+    ],
+    ['Nov 27 10:00:00 host kern.err :', { message: 'host kern.err :', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 ftp.err kernel: x',
+      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['Nov 27 10:00:00 a.err kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 27 10:00:00 host earlyoom: x', { message: 'x', fromKernel: false, identifier: 'earlyoom', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host earlyoom[]: x', { message: 'x', fromKernel: false, identifier: 'earlyoom', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      '1714395341.679700 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2024-04-29T12:55:41.679Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['1714395341.5 host earlyoom[3]: x', { message: 'x', fromKernel: false, identifier: 'earlyoom', time: '2024-04-29T12:55:41.500Z', uptimeSeconds: null }],
+    ['1714395341.679700 host x', { message: 'host x', fromKernel: false, identifier: null, time: '2024-04-29T12:55:41.679Z', uptimeSeconds: null }],
+    ['99999999999.5 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '5138-11-16T09:46:39.500Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['12345678.5 host kernel: x', { message: '12345678.5 host kernel: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+  ])('%j', (line, expected) => {
+    expect(parseLine(line, NOW_UTC)).toEqual(expected);
+  });
+});
+
+describe('parseLine: every month name and every facility it knows', () => {
+  const NOW_UTC = Date.UTC(2026, 10, 27, 12, 0, 0);
+  // %b of the locales whose logs show up in bug reports (envelope.ts), as their C libraries print it.
+  const LOCALES: [string, string[]][] = [
+    ['English', ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']],
+    ['Russian (genitive)', ['янв', 'фев', 'мар', 'апр', 'мая', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек']],
+    ['Russian (nominative)', ['янв', 'фев', 'мар', 'апр', 'май', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек']],
+    ['French', ['janv.', 'févr.', 'mars', 'avril', 'mai', 'juin', 'juil.', 'août', 'sept.', 'oct.', 'nov.', 'déc.']],
+    ['German', ['Jan', 'Feb', 'Mär', 'Apr', 'Mai', 'Jun', 'Jul', 'Aug', 'Sep', 'Okt', 'Nov', 'Dez']],
+    ['Spanish', ['ene', 'feb', 'mar', 'abr', 'may', 'jun', 'jul', 'ago', 'sep', 'oct', 'nov', 'dic']],
+    ['Italian', ['gen', 'feb', 'mar', 'apr', 'mag', 'giu', 'lug', 'ago', 'set', 'ott', 'nov', 'dic']],
+    ['Portuguese', ['jan', 'fev', 'mar', 'abr', 'mai', 'jun', 'jul', 'ago', 'set', 'out', 'nov', 'dez']],
+    ['Polish', ['sty', 'lut', 'mar', 'kwi', 'maj', 'cze', 'lip', 'sie', 'wrz', 'paź', 'lis', 'gru']],
+    ['Chinese, Japanese', ['1月', '2月', '3月', '4月', '5月', '6月', '7月', '8月', '9月', '10月', '11月', '12月']],
+  ];
+
+  it.each(LOCALES)('%s', (locale, months) => {
+    months.forEach((name, month) => {
+      // The 1st of each month at 10:00, of this year (January to November) or the last (December).
+      const year = month === 11 ? 2025 : 2026;
+      const line = `${name}  1 10:00:00 host kernel: x`;
+      expect(parseLine(line, NOW_UTC)?.time, line).toBe(new Date(Date.UTC(year, month, 1, 10)).toISOString());
+      // Other locales' names in any case (some C libraries capitalise); English ones as %b prints them.
+      if (locale !== 'English')
+        expect(parseLine(`${name.toUpperCase()}  1 10:00:01 host kernel: x`, NOW_UTC)?.time, name.toUpperCase()).toBe(
+          new Date(Date.UTC(year, month, 1, 10, 0, 1)).toISOString(),
+        );
+    });
+  });
+
+  it('the English months of dmesg -T, dmesg --time-format=reltime and logread', () => {
+    (LOCALES[0]?.[1] ?? []).forEach((name, month) => {
+      const at = new Date(Date.UTC(2026, month, 2, 10)).toISOString();
+      expect(parseLine(`[Mon ${name}  2 10:00:00 2026] x`, NOW_UTC)?.time, name).toBe(at);
+      expect(parseLine(`Mon ${name}  2 10:00:00 2026 kern.err kernel: x`, NOW_UTC)?.time, name).toBe(at);
+      expect(parseLine(`[${name}  2 10:00] x`, NOW_UTC)?.time, name).toBe(new Date(Date.UTC(month === 11 ? 2025 : 2026, month, 2, 10)).toISOString());
+    });
+  });
+
+  it.each(['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'cron', 'authpriv', 'ftp', 'ntp', 'security', 'console', 'local0', 'local7'])(
+    'BusyBox syslogd facility %s, at every level',
+    (facility) => {
+      for (const level of ['emerg', 'panic', 'alert', 'crit', 'err', 'error', 'warn', 'warning', 'notice', 'info', 'debug']) {
+        const r = parseLine(`Nov 27 10:00:00 host ${facility}.${level} kernel: x`, NOW_UTC);
+        expect(r, `${facility}.${level}`).toMatchObject({ identifier: 'kernel', fromKernel: facility === 'kern', message: 'x' });
+      }
+    },
+  );
+});
+
+describe('parseLine: consecutive lines', () => {
+  const NOW_UTC = Date.UTC(2026, 10, 27, 12, 0, 0);
+  it('gives each line its own stamp, whether it shares the last one or not', () => {
+    const lines = [
+      'Nov 27 10:00:00 host kernel: a',
+      'Nov 27 10:00:00 host app[1]: b',
+      'Nov 27 10:00:01 host kernel: c',
+      'Nov 27 10:00:01.5 host kernel: d',
+      'Nov 27 10:00:01.7 host kernel: e',
+      'Nov 27 10:00:01 other kernel: f',
+      '2026-11-27T10:00:02Z host kernel: g',
+      '2026-11-27T10:00:02Z host kernel: h',
+      '2026-11-27T10:00:03+01:00 host kernel: i',
+    ];
+    expect(lines.map((l) => parseLine(l, NOW_UTC)?.time)).toEqual([
+      '2026-11-27T10:00:00.000Z',
+      '2026-11-27T10:00:00.000Z',
+      '2026-11-27T10:00:01.000Z',
+      '2026-11-27T10:00:01.500Z',
+      '2026-11-27T10:00:01.700Z',
+      '2026-11-27T10:00:01.000Z',
+      '2026-11-27T10:00:02.000Z',
+      '2026-11-27T10:00:02.000Z',
+      '2026-11-27T09:00:03.000Z',
+    ]);
+    expect(lines.map((l) => parseLine(l, NOW_UTC)?.identifier)).toEqual(['kernel', 'app', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel']);
+  });
+});

@@ -165,3 +165,45 @@ describe('parseJournalJson', () => {
     expect(parseJournalJson(line)).toBeNull();
   });
 });
+
+describe('parseJournalJson, field by field', () => {
+  const entry = (o: Record<string, unknown>): string => JSON.stringify({ ...kernelEntry, ...o });
+
+  it('decodes MESSAGE bytes 0 to 255, and refuses anything else in the array', () => {
+    expect(parseJournalJson(entry({ MESSAGE: [72, 0, 105] }))?.record.message).toBe('H\0i');
+    expect(parseJournalJson(entry({ MESSAGE: [255] }))?.record.message).toBe('\ufffd');
+    for (const bad of [[256], [-1], [1.5], ['a'], [null]]) expect(parseJournalJson(entry({ MESSAGE: bad })), JSON.stringify(bad)).toBeNull();
+  });
+
+  it('takes a clock only as a string of 1 to 16 digits', () => {
+    for (const bad of ['', '12a', '-5', 1714395341679700, '12345678901234567']) {
+      expect(parseJournalJson(entry({ __REALTIME_TIMESTAMP: bad, _SOURCE_MONOTONIC_TIMESTAMP: undefined }))?.record.time, String(bad)).toBeNull();
+    }
+    expect(parseJournalJson(entry({ __REALTIME_TIMESTAMP: '1000', _SOURCE_MONOTONIC_TIMESTAMP: undefined }))?.record.time).toBe('1970-01-01T00:00:00.001Z');
+  });
+
+  it("puts the kernel's own stamp on journald's pair of clocks; without any of the three, journald's time", () => {
+    const at = (o: Record<string, unknown>): string | null | undefined => parseJournalJson(entry(o))?.record.time;
+    // 1714395341679700 - 1298497700 + 1298497674: 26 µs before journald read it.
+    expect(at({})).toBe(new Date(Math.floor((1714395341679700 - 26) / 1000)).toISOString());
+    expect(at({ _SOURCE_MONOTONIC_TIMESTAMP: undefined })).toBe(new Date(1714395341679).toISOString());
+    expect(at({ __MONOTONIC_TIMESTAMP: undefined })).toBe(new Date(1714395341679).toISOString());
+    expect(at({ __REALTIME_TIMESTAMP: undefined })).toBeNull();
+  });
+
+  it('reads an object after leading blanks, and nothing that is not an object', () => {
+    expect(parseJournalJson('  ' + entry({}))?.record.message).toBe(kernelEntry.MESSAGE);
+    expect(parseJournalJson('\t' + entry({}))?.cursor).toBe(kernelEntry.__CURSOR);
+    for (const bad of ['x' + entry({}), '  [1]', ' null', '{', '{"MESSAGE":"x"', ' "s"']) expect(parseJournalJson(bad), bad).toBeNull();
+  });
+
+  it('counts "Missed N kernel messages" from journald itself: its MESSAGE_ID or its driver transport, the words first', () => {
+    const missed = (o: Record<string, unknown>): number | null | undefined =>
+      parseJournalJson(JSON.stringify({ SYSLOG_IDENTIFIER: 'systemd-journald', MESSAGE: 'Missed 5 kernel messages', ...o }))?.missedKernelMessages;
+    expect(missed({ _TRANSPORT: 'journal', MESSAGE_ID: 'e9bf28e6e834481bb6f48f548ad13606' })).toBe(5);
+    expect(missed({ _TRANSPORT: 'driver' })).toBe(5);
+    expect(missed({ _TRANSPORT: 'journal' })).toBeNull();
+    expect(missed({ _TRANSPORT: 'kernel', MESSAGE_ID: 'e9bf28e6e834481bb6f48f548ad13606', MESSAGE: 'xMissed 5 kernel messages' })).toBeNull();
+    expect(missed({ _TRANSPORT: 'driver', MESSAGE: 'Journal started' })).toBeNull();
+  });
+});

@@ -66,3 +66,31 @@ describe('parseKmsgRecord', () => {
     expect(records.find((r) => r?.seq === 90)?.message).toBe('rcu: \tRCU restricting CPUs from NR_CPUS=256 to nr_cpu_ids=2.');
   });
 });
+
+describe('parseKmsgRecord refuses what is not a record', () => {
+  it.each([
+    ['an empty field', '6,,1,-;x'],
+    ['an empty usec', '6,1,,-;x'],
+    ['an empty priority', ',1,2,-;x'],
+    ['a letter in a number', '6,1a,2,-;x'],
+    ['a letter in the usec', '6,1,2x,-;x'],
+    ['a letter first', 'x6,1,2,-;x'],
+    ['a "/" first', '/6,1,2,-;x'],
+    ['a ":" first', ':6,1,2,-;x'],
+    ['no ";"', '6,1,2,-'],
+    ['";" before the first ","', '6;1,2,-'],
+    ['";" before the second ","', '6,1;2,-,'],
+    ['";" before the third ","', '6,1,2;-,'],
+    ['a space in the flags', '6,1,2, ;x'],
+    ['a control character in the flags', '6,1,2,\x01;x'],
+    ['DEL in the flags', '6,1,2,\x7f;x'],
+  ])('%s', (_what, raw) => {
+    expect(parseKmsgRecord(raw)).toBeNull();
+  });
+
+  it('takes any printable flags, up to "~", and the first line of the text only', () => {
+    expect(parseKmsgRecord('14,7,8,!~c;hello\n SUBSYSTEM=x')).toEqual({ facility: 1, level: 6, seq: 7, usec: 8, message: 'hello' });
+    expect(parseKmsgRecord('0,0,0,-;')).toEqual({ facility: 0, level: 0, seq: 0, usec: 0, message: '' });
+    expect(parseKmsgRecord('9,1,2,-;a\\x41;b')).toEqual({ facility: 1, level: 1, seq: 1, usec: 2, message: 'aA;b' });
+  });
+});

@@ -101,3 +101,67 @@ describe('readLines', () => {
     expect(seen).toEqual(['first', 'second', 'third']);
   });
 });
+
+describe('readLines, gzip detection and flow', () => {
+  it('knows gzip by its two magic bytes, even when the first chunk is just them; text that only starts alike is text', async () => {
+    const gz = gzipSync('one\ntwo\n');
+    expect((await linesOf(chunks(gz.subarray(0, 2), gz.subarray(2)))).lines).toEqual(['one', 'two']);
+    expect((await linesOf(chunks(Buffer.from([0x1f]), Buffer.from([0x8b, 0x0a, 0x41])))).lines).toEqual(['\u001f\ufffd', 'A']);
+    expect((await linesOf(chunks(Buffer.from([0x1f, 0x41, 0x0a])))).lines).toEqual(['\u001fA']);
+    expect((await linesOf(chunks(Buffer.from([0x41, 0x8b, 0x0a])))).lines).toEqual(['A\ufffd']);
+    expect((await linesOf(Readable.from(['\u001f\u008b\nx']))).lines).toEqual(['\u001f\u008b', 'x']);
+  });
+
+  it('feeds gzip data no faster than its text is read (a file larger than what gunzip buffers)', async () => {
+    // Lines that do not compress: gzip writes fill gunzip's input buffer, and the feed waits for it to drain.
+    const text = Array.from({ length: 40_000 }, (_, i) => `${i} ${(i * 2654435761) % 4294967296} ${Math.sin(i)}`).join('\n') + '\n';
+    const gz = gzipSync(text);
+    const parts = Array.from({ length: Math.ceil(gz.length / 65536) }, (_, i) => gz.subarray(i * 65536, (i + 1) * 65536));
+    let waits = 0;
+    const { lines } = await linesOf(chunks(...parts), {
+      ready: () => (waits++ % 2 === 0 ? new Promise<void>((r) => setImmediate(r)) : null),
+    });
+    expect(lines).toHaveLength(40_000);
+    expect(lines[39_999]).toBe(`39999 ${(39999 * 2654435761) % 4294967296} ${Math.sin(39999)}`);
+  });
+
+  it('stops reading gzip data when the reader throws, and rejects with its error', async () => {
+    const gz = gzipSync(Array.from({ length: 100_000 }, (_, i) => `line ${i} ${Math.cos(i)}`).join('\n'));
+    const parts = Array.from({ length: Math.ceil(gz.length / 16384) }, (_, i) => gz.subarray(i * 16384, (i + 1) * 16384));
+    await expect(
+      readLines(chunks(...parts), {
+        line: () => {
+          throw new Error('the reader is full');
+        },
+        overlong: () => {},
+      }),
+    ).rejects.toThrow('the reader is full');
+  });
+
+  it("keeps zlib's error as the cause of a gzip error", async () => {
+    const err: unknown = await linesOf(chunks(gzipSync('x\n').subarray(0, 12))).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^reading gzip data: /);
+    expect(((err as Error).cause as NodeJS.ErrnoException).code).toMatch(/^Z_/);
+  });
+
+  it('says a line is overlong as soon as it is, before its end has come', async () => {
+    const input = new PassThrough();
+    let overlong = 0;
+    const lines: string[] = [];
+    const done = readLines(input, { line: (l) => lines.push(l), overlong: () => overlong++ });
+    for (let i = 0; i < 9; i++) input.write('z'.repeat(MAX_LINE_LENGTH / 8));
+    await vi.waitFor(() => expect(overlong).toBe(1));
+    input.end('z\nnext\n');
+    await done;
+    expect({ lines, overlong }).toEqual({ lines: ['next'], overlong: 1 });
+  });
+
+  it('counts only the unfinished line against the limit, not the lines before it in its chunk', async () => {
+    const many = Array.from({ length: 30_000 }, (_, i) => `line ${i} ${'.'.repeat(40)}`).join('\n');
+    expect(many.length).toBeGreaterThan(MAX_LINE_LENGTH);
+    const { lines, overlong } = await linesOf(chunks(many, ' end\n'));
+    expect(overlong).toBe(0);
+    expect(lines).toHaveLength(30_000);
+    expect(lines[29_999]).toBe(`line 29999 ${'.'.repeat(40)} end`);
+  });
+});

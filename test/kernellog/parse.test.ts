@@ -1131,3 +1131,94 @@ describe("split lines: a newline in COMM through the kernel's syslog interface (
     expect(p.flush()).toEqual([]);
   });
 });
+
+describe('the report a kill line joins, in time', () => {
+  const HEADER = 'victim invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0';
+  const KILLED = 'Memory cgroup out of memory: Killed process 5 (victim) total-vm:4kB, anon-rss:4kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0';
+  const FILLER = 'CPU: 0 PID: 5 Comm: victim Not tainted 6.1.0 #1';
+  const up = (uptimeSeconds: number): Partial<LogRecord> => ({ uptimeSeconds });
+  const at = (seconds: number): Partial<LogRecord> => ({ time: new Date(Date.UTC(2026, 0, 1) + seconds * 1000).toISOString() });
+  /** The invoker the kill line got: its header's when it joined that report. */
+  const invokerOf = (records: LogRecord[]): string | null | undefined => pushAll(records)[0]?.invoker;
+  /** The header at t0, lines every `step` seconds up to t1, the kill line at t1. */
+  const report = (clock: (s: number) => Partial<LogRecord>, t0: number, t1: number, step: number): LogRecord[] => {
+    const lines = [kernel(HEADER, clock(t0))];
+    for (let t = t0 + step; t < t1; t += step) lines.push(kernel(FILLER, clock(t)));
+    return [...lines, kernel(KILLED, clock(t1))];
+  };
+
+  it('joins the report it was printed in, up to 300 s after its header (a slow serial console), not later', () => {
+    expect(invokerOf(report(up, 100, 400, 20))).toBe('victim');
+    expect(invokerOf(report(up, 100, 400.5, 20))).toBeNull();
+    expect(invokerOf(report(at, 100, 400, 20))).toBe('victim');
+    expect(invokerOf(report(at, 100, 401, 20))).toBeNull();
+  });
+
+  it('a pause of more than 30 s between two records of a report ends it; 30 s does not', () => {
+    expect(invokerOf(report(up, 100, 130, 100))).toBe('victim');
+    expect(invokerOf(report(up, 100, 130.5, 100))).toBeNull();
+    expect(invokerOf(report(at, 100, 130, 100))).toBe('victim');
+    expect(invokerOf(report(at, 100, 131, 100))).toBeNull();
+  });
+
+  it('time running back more than a second (another boot) ends the report; a second (whole-second stamps) does not', () => {
+    expect(invokerOf([kernel(HEADER, up(100)), kernel(KILLED, up(99))])).toBe('victim');
+    expect(invokerOf([kernel(HEADER, up(100)), kernel(KILLED, up(98.5))])).toBeNull();
+    expect(invokerOf([kernel(HEADER, at(100)), kernel(KILLED, at(99))])).toBe('victim');
+    expect(invokerOf([kernel(HEADER, at(100)), kernel(KILLED, at(98))])).toBeNull();
+    // Also over a longer report: the lines in between move the clock back.
+    expect(invokerOf([kernel(HEADER, up(100)), kernel(FILLER, up(110)), kernel(KILLED, up(108.5))])).toBeNull();
+  });
+
+  it('compares on a clock both records carry; without one in common, the kill line joins', () => {
+    // The header has only a wall clock, the kill line only an uptime: nothing to compare.
+    expect(invokerOf([kernel(HEADER, at(100)), kernel(KILLED, up(5000))])).toBe('victim');
+    expect(invokerOf([kernel(HEADER, up(100)), kernel(KILLED, at(5000))])).toBe('victim');
+    // A time that is no time is no clock either.
+    expect(invokerOf([kernel(HEADER, { time: 'not a time' }), kernel(KILLED, at(5000))])).toBe('victim');
+    expect(invokerOf([kernel(HEADER, { time: 'not a time' }), kernel(FILLER, { time: 'not a time' }), kernel(KILLED, { time: 'not a time' })])).toBe('victim');
+    // Uptime wins where both carry both: the wall clocks (here hours apart) are not compared.
+    expect(invokerOf([kernel(HEADER, { ...up(100), ...at(0) }), kernel(KILLED, { ...up(101), ...at(36_000) })])).toBe('victim');
+  });
+});
+
+describe('the summary of a report, and whose it is', () => {
+  const summary = (pid: string): string => `oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/a,task_memcg=/a/b,task=parent${pid}`;
+  const killed = (pid: number, comm: string): string =>
+    `Memory cgroup out of memory: Killed process ${pid} (${comm}) total-vm:4kB, anon-rss:4kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0`;
+  const choice = (pid: number): string => `Memory cgroup out of memory: Kill process ${pid} (parent) score 1 or sacrifice child`;
+
+  it('a summary cut before its pid gives its cgroup to the kill, unless a choice line names another victim', () => {
+    // Cut after task=: the pid never came (a line limit); the kill line names the victim.
+    expect(pushAll([kernel(summary('')), kernel(killed(8, 'parent'))])[0]).toMatchObject({ memcg: '/a/b', oomMemcg: '/a', constraint: 'CONSTRAINT_MEMCG' });
+    expect(pushAll([kernel(summary('')), kernel(choice(7)), kernel(killed(7, 'parent'))])[0]).toMatchObject({ memcg: '/a/b' });
+    // 4.19/5.0: the choice was 7, the kill its child 8: the summary's task_memcg is the parent's.
+    expect(pushAll([kernel(summary('')), kernel(choice(7)), kernel(killed(8, 'child'))])[0]).toMatchObject({ memcg: null, oomMemcg: '/a' });
+  });
+
+  it("a whole summary naming another pid is another kill's: neither it nor its header is this kill's", () => {
+    const k = pushAll([kernel('parent invoked oom-killer: gfp_mask=0x0, order=0, oom_score_adj=0'), kernel(summary(',pid=7,uid=0')), kernel(killed(9, 'other'))])[0];
+    expect(k).toMatchObject({ memcg: null, oomMemcg: null, constraint: null, invoker: null, uid: 0 });
+    // Unless a choice line named 7 and the kill took its child 9.
+    const child = pushAll([
+      kernel('parent invoked oom-killer: gfp_mask=0x0, order=0, oom_score_adj=0'),
+      kernel(summary(',pid=7,uid=0')),
+      kernel(choice(7)),
+      kernel(killed(9, 'child')),
+    ])[0];
+    expect(child).toMatchObject({ memcg: null, oomMemcg: '/a', constraint: 'CONSTRAINT_MEMCG', invoker: 'parent' });
+  });
+});
+
+describe('constraintLabel', () => {
+  it('from CONSTRAINT_*, else the prefix of a kernel kill, else the limit that was hit', () => {
+    expect(constraintLabel(oomKill({ constraint: 'CONSTRAINT_CPUSET', prefixConstraint: 'global' }))).toBe('cpuset');
+    expect(constraintLabel(oomKill({ constraint: 'CONSTRAINT_SOMETHING_NEW' }))).toBe('');
+    expect(constraintLabel(oomKill({ prefixConstraint: 'memcg', oomMemcg: '/' }))).toBe('memcg');
+    expect(constraintLabel(oomKill({ oomMemcg: '/' }))).toBe('global');
+    expect(constraintLabel(oomKill({ oomMemcg: '/a' }))).toBe('memcg');
+    expect(constraintLabel(oomKill({}))).toBe('');
+    // A userspace killer says nothing of the kernel's constraint.
+    expect(constraintLabel(oomKill({ killer: 'earlyoom', prefixConstraint: 'global', oomMemcg: '/a' }))).toBe('');
+  });
+});

@@ -103,3 +103,78 @@ describe('a kill carries its report tables, from real reports', () => {
     expect(k?.report).toEqual({ tasks: [], taskCount: 0, memInfo: null });
   });
 });
+
+describe('the report tables, at their edges', () => {
+  const cols = taskHeader('[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name')!;
+  const row = (pid: number, rss: number | null): TaskRow => ({
+    pid,
+    uid: 0,
+    tgid: pid,
+    totalVmPages: 0,
+    rssPages: rss,
+    pgtablesBytes: 0,
+    swapEntries: 0,
+    oomScoreAdj: 0,
+    name: `p${pid}`,
+  });
+
+  it('a header starts with "[ pid ]" and ends with "name"', () => {
+    expect(taskHeader('[pid] uid name')).toEqual(['uid', 'name']);
+    expect(taskHeader('x [ pid ] uid name')).toBeNull();
+    expect(taskHeader('[ pid ] uid rss')).toBeNull();
+    expect(taskHeader('[ pid ] uid name rss')).toBeNull();
+  });
+
+  it('a row has a positive pid in brackets at its start, each number followed by a space, then the name', () => {
+    expect(taskRow('[    1]     0     1      100       10            0        0             0 init', cols)).toMatchObject({ pid: 1, rssPages: 10, name: 'init' });
+    expect(taskRow('[1]     0     1      100       10            0        0             0 x', cols)).toMatchObject({ pid: 1, name: 'x' });
+    // The name keeps its own inner and trailing spaces; only the column's padding goes.
+    expect(taskRow('[    7]     0     7      100       10            0        0             0   a  b ', cols)?.name).toBe('a  b ');
+    for (const bad of [
+      ' [    1]     0     1      100       10            0        0             0 init',
+      '[]     0     1      100       10            0        0             0 init',
+      '[    0]     0     1      100       10            0        0             0 init',
+      '[   -1]     0     1      100       10            0        0             0 init',
+      '[  1.5]     0     1      100       10            0        0             0 init',
+      '[    1]     0     1      100       10x           0        0             0 init',
+      '[    1]     0     1      100       -            0        0             0 init',
+      '[    1]     0     1      100       10            0        0             0',
+    ]) {
+      expect(taskRow(bad, cols), bad).toBeNull();
+    }
+  });
+
+  it('keeps an equal RSS after those already kept, and none below the tenth once full', () => {
+    const kept: TaskRow[] = [];
+    for (let pid = 1; pid <= TASKS_KEPT; pid++) keepLargest(kept, row(pid, 100));
+    keepLargest(kept, row(99, 100));
+    expect(kept.map((r) => r.pid)).toEqual(Array.from({ length: TASKS_KEPT }, (_, i) => i + 1));
+    keepLargest(kept, row(100, 101));
+    expect(kept.map((r) => r.pid)).toEqual([100, ...Array.from({ length: TASKS_KEPT - 1 }, (_, i) => i + 1)]);
+    // A row without an RSS ranks below any with one.
+    const some: TaskRow[] = [row(1, null), row(2, 0)];
+    keepLargest(some, row(3, null));
+    expect(some.map((r) => r.pid)).toEqual([1, 2, 3]);
+    keepLargest(some, row(4, 0));
+    expect(some.map((r) => r.pid)).toEqual([1, 2, 4, 3]);
+  });
+
+  it('Mem-Info tokens: whole key:number words, separated by any blanks, up to the first other word', () => {
+    expect(memInfoTokens('a_b:1\t c:2  free:x d:4')).toEqual([
+      ['a_b', 1],
+      ['c', 2],
+    ]);
+    for (const none of ['', '   ', 'x1:2', 'a:1kB', 'A:1', 'a:-1', ':1']) expect(memInfoTokens(none), none).toBeNull();
+  });
+
+  it('the page size from RSS counted with file and shmem pages, within 20%', () => {
+    const tables = { tasks: [row(5, 1000)], taskCount: 1, memInfo: null };
+    expect(reportPageBytes(tables, 5, { anonRssBytes: 2048000, fileRssBytes: 1024000, shmemRssBytes: 1024000 })).toBe(4096);
+    expect(reportPageBytes(tables, 5, { anonRssBytes: 4096000, fileRssBytes: null, shmemRssBytes: null })).toBe(4096);
+    // Exactly 20% off still counts; more does not.
+    expect(reportPageBytes(tables, 5, { anonRssBytes: 4096 * 1.2 * 1000, fileRssBytes: 0, shmemRssBytes: 0 })).toBe(4096);
+    expect(reportPageBytes(tables, 5, { anonRssBytes: 4096 * 1.21 * 1000, fileRssBytes: 0, shmemRssBytes: 0 })).toBeNull();
+    expect(reportPageBytes({ ...tables, tasks: [row(5, null)] }, 5, { anonRssBytes: 1, fileRssBytes: 0, shmemRssBytes: 0 })).toBeNull();
+    expect(reportPageBytes({ ...tables, tasks: [row(5, -3)] }, 5, { anonRssBytes: 1, fileRssBytes: 0, shmemRssBytes: 0 })).toBeNull();
+  });
+});

@@ -4,7 +4,7 @@ import { killsIn } from '../../src/kernellog/backlog.js';
 import { fileBacklog } from '../../src/kernellog/sources/file.js';
 import type { OomKill } from '../../src/kernellog/types.js';
 import { createKubeNames } from '../../src/cgroup/kubelet-logs.js';
-import { createKillsTable, escapeForTerminal, formatKillJson, localIsoTime, TABLE_WINDOW } from '../../src/kills/format.js';
+import { createKillsTable, escapeForTerminal, formatKillJson, killLogFields, localIsoTime, TABLE_WINDOW } from '../../src/kills/format.js';
 import { oomKill } from '../helpers/kill.js';
 
 const KEYS = [
@@ -211,5 +211,145 @@ describe('the table puts this boot wall clock on uptime stamps, as dmesg -T', ()
   it('--json keeps the record as it was: time null, the uptime', () => {
     const json = JSON.parse(formatKillJson({ ...realKill(), time: null, uptimeSeconds: 12 })) as Record<string, unknown>;
     expect([json['time'], json['uptimeSeconds']]).toEqual([null, 12]);
+  });
+});
+
+describe('times in the zone of the machine reading the log', () => {
+  it.each([
+    ['UTC', 0, '2026-11-30T14:00:01+00:00'],
+    ['Asia/Kolkata', 330, '2026-11-30T19:30:01+05:30'],
+    ['America/St_Johns', -210, '2026-11-30T10:30:01-03:30'],
+    ['Pacific/Chatham', 825, '2026-12-01T03:45:01+13:45'],
+    ['America/Adak', -600, '2026-11-30T04:00:01-10:00'],
+  ])('%s', (_zone, offset, expected) => {
+    expect(localIsoTime(Date.UTC(2026, 10, 30, 14, 0, 1) / 1000, offset)).toBe(expected);
+  });
+
+  it("is this machine's zone unless told, to the second", () => {
+    const t = Date.UTC(2026, 5, 1, 0, 0, 0) / 1000 + 0.6;
+    expect(localIsoTime(t)).toBe(localIsoTime(t, -new Date(t * 1000).getTimezoneOffset()));
+    expect(localIsoTime(t, 0)).toBe('2026-06-01T00:00:00+00:00');
+    expect(localIsoTime(t + 0.4, 60)).toBe('2026-06-01T01:00:01+01:00');
+  });
+
+  it('a stamp of exactly as long as this boot has lasted is still this boot', () => {
+    const table = createKillsTable(1, { bootTimeSeconds: 1_796_000_000, uptimeSeconds: 5_000 });
+    const text = table.row(oomKill({ uptimeSeconds: 5_000 }));
+    expect(text.split('\n')[1]!.startsWith(localIsoTime(1_796_005_000) + '  ')).toBe(true);
+  });
+});
+
+describe('the kill as a log line', () => {
+  const victim = { cgroup: '/docker/abc', rssBytes: 60 << 20, swapBytes: 0, oomScore: 900, oomScoreAdj: 0, sampledAtSeconds: 1700, seenAtSeconds: 1700.5 };
+
+  it('has the labels, every field of the log, the time, and what the exporter last knew of the victim', () => {
+    const k = oomKill({
+      pid: 42,
+      comm: 'java',
+      uid: 1000,
+      constraint: 'CONSTRAINT_MEMCG',
+      oomMemcg: '/docker',
+      invoker: 'java',
+      totalVmBytes: 1,
+      anonRssBytes: 2,
+      fileRssBytes: 3,
+      shmemRssBytes: 4,
+      pgtablesBytes: 5,
+      oomScoreAdj: -7,
+      uptimeSeconds: 99.5,
+      victim,
+    });
+    expect(killLogFields(k, 1_796_000_000.25)).toEqual({
+      killer: 'kernel',
+      comm: 'java',
+      pid: 42,
+      uid: 1000,
+      constraint: 'memcg',
+      cgroup: '/docker/abc',
+      cgroup_source: 'proc',
+      oom_memcg: '/docker',
+      invoker: 'java',
+      time: '2026-11-30T00:53:20.250Z',
+      uptime_seconds: 99.5,
+      total_vm_bytes: 1,
+      anon_rss_bytes: 2,
+      file_rss_bytes: 3,
+      shmem_rss_bytes: 4,
+      pgtables_bytes: 5,
+      oom_score_adj: -7,
+      last_rss_bytes: 60 << 20,
+      last_swap_bytes: 0,
+      last_oom_score: 900,
+      last_seen: '1970-01-01T00:28:20.500Z',
+    });
+  });
+
+  it('has null for what nobody knew: no cgroup, no victim', () => {
+    const f = killLogFields(oomKill({ killer: 'earlyoom', pid: 1, comm: 'x' }), 0);
+    expect(f).toMatchObject({ cgroup: null, cgroup_source: null, last_rss_bytes: null, last_swap_bytes: null, last_oom_score: null, last_seen: null, constraint: '' });
+    expect(killLogFields(oomKill({ memcg: '/k' }), 0)).toMatchObject({ cgroup: '/k', cgroup_source: 'kernel' });
+  });
+});
+
+describe('the table, cell by cell', () => {
+  const names = createKubeNames({ varlog: fileURLToPath(new URL('../fixtures/kubelet/containerd/var/log', import.meta.url)) });
+  const rowOf = (k: OomKill, n: typeof names | null = null): string[] => {
+    const table = createKillsTable(1, null, n);
+    return table.row(k).split('\n')[1]!.split(/ {2,}/);
+  };
+
+  it('names a pod-level cgroup namespace/pod, escaped; "-" for each unknown', () => {
+    const podLevel = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice';
+    expect(rowOf(oomKill({ pid: 1, comm: 'a', memcg: podLevel }), names)[6]).toBe('default/api-7f9c6d5b8-x2kqz');
+    expect(JSON.parse(formatKillJson(oomKill({ memcg: podLevel }), names))).toMatchObject({ namespace: 'default', pod: 'api-7f9c6d5b8-x2kqz', container: null });
+    // No cgroup at all: nothing to look up, even with the names.
+    expect(JSON.parse(formatKillJson(oomKill({ pid: 1, comm: 'a' }), names))).toMatchObject({ namespace: null, pod: null, container: null });
+    expect(rowOf(oomKill({}))).toEqual(['-', '-', '-', 'kernel', '-', '-', '-', '-', '-']);
+    expect(rowOf(oomKill({ pid: 3, comm: 'c\\d', memcg: '/m\n', invoker: 'i\x1b', anonRssBytes: 3 << 20 }))).toEqual([
+      '-',
+      '3',
+      'c\\x5cd',
+      'kernel',
+      '-',
+      '/m\\x0a',
+      '-',
+      '3.0 MiB',
+      'i\\x1b',
+    ]);
+  });
+
+  // The display width of wide characters, at each end of each range the table knows (and just outside it).
+  it.each([
+    ['\u1100', 2],
+    ['\u115f', 2],
+    ['\u1160', 1],
+    ['\u2e7f', 1],
+    ['\u2e80', 2],
+    ['\u4e2d', 2],
+    ['\ua4cf', 2],
+    ['\ua4d0', 1],
+    ['\uabff', 1],
+    ['\uac00', 2],
+    ['\ud7a3', 2],
+    ['\ud7b0', 1],
+    ['\uf8ff', 1],
+    ['\uf900', 2],
+    ['\ufaff', 2],
+    ['\ufb00', 1],
+    ['\ufeff', 1],
+    ['\uff00', 2],
+    ['\uff60', 2],
+    ['\uff61', 1],
+    ['\u{1f600}', 1],
+    ['\u{1ffff}', 1],
+    ['\u{20000}', 2],
+    ['\u{3fffd}', 2],
+    ['\u{3fffe}', 1],
+  ])('U+%s is %i cells wide', (ch, cells) => {
+    // Three of it as the comm, then a plain name: the KILLER column starts after the widest COMM cell.
+    const table = createKillsTable(2);
+    const text = table.row(oomKill({ comm: 'a' + ch.repeat(3) })) + table.row(oomKill({ comm: 'b' }));
+    const header = text.split('\n')[0]!;
+    expect(header.indexOf('KILLER') - header.indexOf('COMM')).toBe(Math.max(4, 1 + 3 * cells) + 2);
   });
 });

@@ -69,3 +69,37 @@ describe('parsePressure', () => {
     expect(parsePressure('some avg10=0.00 avg60=0.00 avg300=0.00 total=10\n').fullSeconds).toBeUndefined();
   });
 });
+
+describe('the small procfs parsers, at their edges', () => {
+  it('/proc/PID/cgroup: skips lines without two colons; only hierarchy 0 is v2', () => {
+    expect(parseMemoryCgroup('garbage\n3:pids\n0::/v2\n')).toBe('/v2');
+    expect(parseMemoryCgroup('1::/named-empty-controllers\n')).toBe('');
+    expect(parseMemoryCgroup('x:memory\n2:memory:/m\n')).toBe('/m');
+    expect(parseMemoryCgroup(':memory:/m\n')).toBe('/m');
+  });
+
+  it('/proc/meminfo: kB to bytes, plain numbers as they are, lines without a colon or a number skipped', () => {
+    const m = parseMeminfo('MemTotal:     1000 kB\nHugePages_Total:       4\nno colon 5\nBad: x kB\n:7\n');
+    expect([...m.entries()]).toEqual([
+      ['MemTotal', 1024000],
+      ['HugePages_Total', 4],
+      ['', 7],
+    ]);
+    expect(parseMeminfo('A:1 kB').get('A')).toBe(1024);
+  });
+
+  it('/proc/pressure/memory: only a line that starts with some or full, its total only', () => {
+    expect(parsePressure('xsome avg10=0.00 total=5\n some avg10=0.00 total=6\nfull avg10=1 total=7\n')).toEqual({ someSeconds: undefined, fullSeconds: 0.000007 });
+    expect(parsePressure('')).toEqual({ someSeconds: undefined, fullSeconds: undefined });
+  });
+
+  it('/proc/vmstat: a key as a whole word at a line start, its number to the line end', () => {
+    expect(parseVmstatValue('oom_kill_x 1\noom_kill 2', 'oom_kill')).toBe(2);
+    expect(parseVmstatValue('oom_kill 2\nx 3\n', 'oom_kill')).toBe(2);
+    expect(parseVmstatValue('a 1\noom_kill 42', 'oom_kill')).toBe(42);
+    expect(parseVmstatValue('oom_killed 1\n', 'oom_kill')).toBeUndefined();
+    expect(parseVmstatValue('xoom_kill 1\n', 'oom_kill')).toBeUndefined();
+    expect(parseVmstatValue('oom_kill x\n', 'oom_kill')).toBeUndefined();
+    expect(parseVmstatValue('a 1\n', 'a 1')).toBeUndefined();
+  });
+});

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { isKernelThread, parseStatus, unescapeStatusName } from '../../src/procfs/status.js';
+import { isKernelThread, parseStatus, parseStatusBytes, unescapeStatusName } from '../../src/procfs/status.js';
 
 const fixture = (p: string): string => readFileSync(new URL(`../fixtures/proc/${p}`, import.meta.url), 'utf8');
 
@@ -51,5 +51,74 @@ describe('unescapeStatusName', () => {
   });
   it('decodes octal escapes', () => {
     expect(unescapeStatusName('a\\033b')).toBe('a\x1bb');
+  });
+});
+
+describe('unescapeStatusName, every escape', () => {
+  it.each([
+    ['\\n', '\n'],
+    ['\\t', '\t'],
+    ['\\r', '\r'],
+    ['\\f', '\f'],
+    ['\\v', '\v'],
+    ['\\\\', '\\'],
+    ['\\"', '"'],
+    ['\\e', '\x1b'],
+    ['\\000', '\0'],
+    ['\\177', '\x7f'],
+    ['\\377', '\xff'],
+  ])('%s', (escaped, raw) => {
+    expect(unescapeStatusName(`a${escaped}b`)).toBe(`a${raw}b`);
+  });
+
+  it('keeps what is no escape as it is: an unknown letter, a short or non-octal number', () => {
+    expect(unescapeStatusName('a\\qb')).toBe('a\\qb');
+    expect(unescapeStatusName('a\\08b')).toBe('a\\08b');
+    expect(unescapeStatusName('a\\8')).toBe('a\\8');
+    expect(unescapeStatusName('\\07')).toBe('\\07');
+    expect(unescapeStatusName('x\\12')).toBe('x\\12');
+    expect(unescapeStatusName('\\\\\\')).toBe('\\\\');
+    expect(unescapeStatusName('\\0123')).toBe('\n3');
+  });
+});
+
+describe('parseStatusBytes', () => {
+  it('reads only the first len bytes of a reused buffer', () => {
+    const text = 'Name:\tsh\nVmRSS:\t4 kB\n';
+    const buf = Buffer.from(text + 'VmSwap:\t8 kB\nPPid:\t9\n');
+    expect(parseStatusBytes(buf, Buffer.byteLength(text))).toMatchObject({ name: 'sh', vmRssBytes: 4096, vmSwapBytes: undefined, ppid: undefined });
+    // The last line cut by len: its value ends there.
+    expect(parseStatusBytes(Buffer.from('VmRSS:\t123 kB\n'), 9).vmRssBytes).toBe(12 * 1024);
+    expect(parseStatusBytes(Buffer.from('Name:\tabcdef\n'), 8).name).toBe('ab');
+  });
+
+  it('reads each key from its own line, whatever the order, and no other line for it', () => {
+    const s = parseStatus(
+      'PPid:\t7\nPid:\t5\nUid:\t1000\t1000\t1000\t1000\nUmask:\t0022\nVmSwap:\t8 kB\nVmPTE:\t96 kB\nVmRSS:\t4 kB\nVmPeak:\t99 kB\nState:\tZ (zombie)\nSeccomp:\t2\n',
+    );
+    expect(s).toMatchObject({ ppid: 7, uid: 1000, vmSwapBytes: 8192, vmRssBytes: 4096, state: 'Z', hasMm: false });
+  });
+
+  it('reads a value right after the colon as well as after its tab; a key at the very end has none', () => {
+    expect(parseStatus('Name:x y\nKthread:1\nState:R\n')).toMatchObject({ name: 'x y', kthread: true, state: 'R' });
+    expect(parseStatus('Kthread:\t0\n').kthread).toBe(false);
+    expect(parseStatus('VmSize:\t1 kB\nVmRSS:')).toMatchObject({ hasMm: true, vmRssBytes: undefined });
+    expect(parseStatus('Na')).toMatchObject({ name: undefined });
+    expect(parseStatus('State:')).toMatchObject({ state: '?' });
+  });
+});
+
+describe('isKernelThread', () => {
+  it('believes Kthread: where the kernel prints it, even for a child of kthreadd without memory', () => {
+    // A usermode helper (modprobe, started by the kernel) is kthreadd's child; as a zombie it has no mm.
+    expect(isKernelThread(900, parseStatus('Name:\tmodprobe\nState:\tZ (zombie)\nPPid:\t2\nKthread:\t0\n'))).toBe(false);
+    expect(isKernelThread(900, parseStatus('Name:\tkworker/0:1\nPPid:\t2\nKthread:\t1\nVmSize:\t1 kB\n'))).toBe(true);
+  });
+
+  it('before 6.0: kthreadd itself (pid 2) and its children without memory', () => {
+    expect(isKernelThread(2, parseStatus('Name:\tkthreadd\nPPid:\t0\n'))).toBe(true);
+    expect(isKernelThread(3, parseStatus('Name:\trcu_gp\nPPid:\t2\n'))).toBe(true);
+    expect(isKernelThread(4, parseStatus('Name:\thelper\nPPid:\t2\nVmSize:\t1 kB\n'))).toBe(false);
+    expect(isKernelThread(5, parseStatus('Name:\tinit\nPPid:\t0\n'))).toBe(false);
   });
 });
