@@ -259,7 +259,8 @@ describe('the kill as a log line', () => {
       uptimeSeconds: 99.5,
       victim,
     });
-    expect(killLogFields(k, 1_796_000_000.25)).toEqual({
+    expect(killLogFields(k, 1_796_000_000.25, 7)).toEqual({
+      id: 7,
       killer: 'kernel',
       comm: 'java',
       pid: 42,
@@ -267,9 +268,19 @@ describe('the kill as a log line', () => {
       constraint: 'memcg',
       cgroup: '/docker/abc',
       cgroup_source: 'proc',
+      memcg: null,
       oom_memcg: '/docker',
+      // /docker/abc is no container ID (not 64 hex): no owner, and no names without a kubelet tree.
+      container_id: null,
+      container_name: null,
+      pod_uid: null,
+      systemd_unit: null,
+      runtime: null,
+      namespace: null,
+      pod: null,
+      container: null,
       invoker: 'java',
-      time: '2026-11-30T00:53:20.250Z',
+      kill_time: '2026-11-30T00:53:20.250Z',
       uptime_seconds: 99.5,
       total_vm_bytes: 1,
       anon_rss_bytes: 2,
@@ -280,14 +291,15 @@ describe('the kill as a log line', () => {
       last_rss_bytes: 60 << 20,
       last_swap_bytes: 0,
       last_oom_score: 900,
+      last_oom_score_adj: victim.oomScoreAdj,
       last_seen: '1970-01-01T00:28:20.500Z',
     });
   });
 
   it('has null for what nobody knew: no cgroup, no victim', () => {
-    const f = killLogFields(oomKill({ killer: 'earlyoom', pid: 1, comm: 'x' }), 0);
+    const f = killLogFields(oomKill({ killer: 'earlyoom', pid: 1, comm: 'x' }), 0, 1);
     expect(f).toMatchObject({ cgroup: null, cgroup_source: null, last_rss_bytes: null, last_swap_bytes: null, last_oom_score: null, last_seen: null, constraint: '' });
-    expect(killLogFields(oomKill({ memcg: '/k' }), 0)).toMatchObject({ cgroup: '/k', cgroup_source: 'kernel' });
+    expect(killLogFields(oomKill({ memcg: '/k' }), 0, 2)).toMatchObject({ cgroup: '/k', cgroup_source: 'kernel' });
   });
 });
 
