@@ -462,6 +462,9 @@ export function createProcessScanner(opts: ProcessScannerOptions): ProcessScanne
     if (len < 0) return undefined;
     const status = parseStatusBytes(lookupFiles.buffer, len);
     if (status.name !== comm) return undefined;
+    // A zombie (the usual state of a victim not yet reaped) has no Vm* lines, and on cgroup v1 its
+    // /proc/PID/cgroup already shows the root ("/"), not the cgroup it died in: unknown beats wrong.
+    if (status.vmRssBytes === undefined) return undefined;
     const inode = lookupFiles.inode;
     const cg = lookupFiles.text(dir + 'cgroup', SINGLE_SHOT);
     if (cg.text === undefined) return undefined;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,8 @@ import {
   type RefreshResult,
 } from '../../src/procfs/processes.js';
 import { FileReader, type ReadMode } from '../../src/procfs/read.js';
+import { makeMemoryCgroup, PYTHON as PYTHON3 } from '../helpers/oom.js';
+import { requireRoot } from '../helpers/root.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/proc', import.meta.url));
 
@@ -464,5 +466,38 @@ describe('refreshEvery', () => {
     await r.stop();
     await vi.advanceTimersByTimeAsync(2000);
     expect(calls).toBe(7);
+  });
+});
+
+describe.runIf(requireRoot() && existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes'))('lastKnown on the real /proc', () => {
+  it('gives nothing for a zombie it never saw alive, whose /proc/PID/cgroup already shows the root, not its cgroup', async () => {
+    const cg = makeMemoryCgroup('oomzombie');
+    const name = `zmb${process.pid % 100000}`;
+    // The child joins the cgroup, takes the name, exits; the parent does not reap it for a while.
+    const script = `
+import ctypes, os, sys, time
+pid = os.fork()
+if pid == 0:
+    open(sys.argv[1] + '/cgroup.procs', 'w').write(str(os.getpid()))
+    ctypes.CDLL(None).prctl(15, sys.argv[2].encode(), 0, 0, 0)
+    os._exit(0)
+print(pid, flush=True)
+time.sleep(5)
+os.waitpid(pid, 0)
+`;
+    const parent = spawn(PYTHON3, ['-c', script, cg.dir, name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      for (let i = 0; i < 50 && !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/State:\s+Z/);
+      // What the kernel shows for it: the root, not the cgroup it died in (the trap).
+      expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toMatch(/^\d+:memory:\/$/m);
+      const scanner = createProcessScanner({ procfs: '/proc', wantCmdline: false });
+      expect(scanner.lastKnown(pid, name)).toBeUndefined();
+    } finally {
+      parent.kill('SIGKILL');
+      await new Promise((r) => parent.once('exit', r));
+      await cg.remove();
+    }
   });
 });
