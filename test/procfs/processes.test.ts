@@ -487,7 +487,7 @@ os.waitpid(pid, 0)
 `;
     const parent = spawn(PYTHON3, ['-c', script, cg.dir, name], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
-      const pid = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()))));
       for (let i = 0; i < 50 && !/State:\s+Z/.test(readFileSync(`/proc/${pid}/status`, 'utf8')); i++) await new Promise((r) => setTimeout(r, 20));
       expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/State:\s+Z/);
       // What the kernel shows for it: the root, not the cgroup it died in (the trap).
