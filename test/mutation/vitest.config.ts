@@ -21,6 +21,7 @@ export const MUTATION_TESTS = [
   'test/kernellog/journal-record.test.ts',
   'test/kernellog/lines.test.ts',
   'test/kernellog/parse.test.ts',
+  'test/kernellog/parse-rules.test.ts',
   'test/kernellog/property.test.ts',
   'test/kernellog/report-tables.test.ts',
   'test/exposition/bytes.test.ts',
