@@ -684,6 +684,109 @@ describe('parseLine: every form at its edges', () => {
     ['1714395341.679700 host x', { message: 'host x', fromKernel: false, identifier: null, time: '2024-04-29T12:55:41.679Z', uptimeSeconds: null }],
     ['99999999999.5 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '5138-11-16T09:46:39.500Z', uptimeSeconds: null, escapes: 'kmsg' }],
     ['12345678.5 host kernel: x', { message: '12345678.5 host kernel: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    // More edges: the first character of each form at its bounds, tags next to "kernel", a JSON member without a value.
+    ['0,1,2,-;x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 0.000002 }],
+    ['x\r', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['abc ```\r', { message: 'abc', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['9 [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['0 [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    [
+      '12 2026-11-27T10:00:00Z host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['12 0x', { message: '12 0x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      '12 Apr  1 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-04-01T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '12 avril  1 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-04-01T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '12 Fri Nov 27 10:00:00 2026 kern.err kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['12 foo', { message: '12 foo', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 host kernel: (1.5] y',
+      { message: '(1.5] y', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['[ 1a.5] x', { message: '[ 1a.5] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 15] x', { message: '[ 15] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 15x] x', { message: '[ 15x] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 1.5 x] y', { message: '[ 1.5 x] y', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 1.5<0.1>] y', { message: '[ 1.5<0.1>] y', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 1.5] kernel:', { message: 'kernel:', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] host kernel:', { message: 'host kernel:', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] abc', { message: 'abc', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] host abcdef: x', { message: 'host abcdef: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['</>x', { message: '</>x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['<0>x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      '<6>2 2026-11-27T10:00:00Z host kernel - - - x',
+      { message: '2 2026-11-27T10:00:00Z host kernel - - - x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      '<6>1-2026-11-27T10:00:00Z host kernel - - - x',
+      { message: '1-2026-11-27T10:00:00Z host kernel - - - x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    ['<6>1 2026-11-27T10:00:00Z host kernel', { message: '1 2026-11-27T10:00:00Z host kernel', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      '<6>1 2026-11-27T10:00:00Z  host kernel - - - x',
+      { message: '1 2026-11-27T10:00:00Z  host kernel - - - x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      '<6>1 2026-11-27T10:00:00Z host app 12 - x msg',
+      { message: '1 2026-11-27T10:00:00Z host app 12 - x msg', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      '<6>1 2026-11-27T10:00:00Z host app 12 - [a',
+      { message: '1 2026-11-27T10:00:00Z host app 12 - [a', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      '<6>1 2026-11-27T10:00:00Z host app 12 - [a]x',
+      { message: '1 2026-11-27T10:00:00Z host app 12 - [a]x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    ['<6>1 2026-11-27T10:00:00Z host app 12 - [a]', { message: '', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      '<6>1 2026-11-27T10:00:00Z host kernel - - - [ 2.5] m',
+      { message: 'm', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: 2.5, escapes: 'rsyslog' },
+    ],
+    ['"abc', { message: '"abc', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['"": 1', null],
+    ['"x": notjson', { message: '"x": notjson', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['"dmesg": [', null],
+    ['"x": {', null],
+    ['"msg": 5', null],
+    ['"msg": "a"', { message: 'a', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 host xlocal7.info app[5]: x',
+      { message: 'host xlocal7.info app[5]: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
+    ],
+    [
+      'Nov 27 10:00:00 host local77.info app[5]: x',
+      { message: 'host local77.info app[5]: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
+    ],
+    ['Nov 27 10:00:00 :', { message: ':', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 a:', { message: '', fromKernel: false, identifier: 'a', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a:', { message: '', fromKernel: false, identifier: 'a', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 h kern.err k:', { message: '', fromKernel: false, identifier: 'k', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 host kern.err kernel:',
+      { message: '', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Nov 27 10:00:00 hostname kern.err kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['Nov 27 10:00:00 kernel:x', { message: 'kernel:x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kernel:x', { message: 'host kernel:x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kernelx: y', { message: 'y', fromKernel: false, identifier: 'kernelx', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host xkernel: y', { message: 'y', fromKernel: false, identifier: 'xkernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host app]: y', { message: 'host app]: y', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a[1]b: y', { message: 'host a[1]b: y', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host [1]: y', { message: 'host [1]: y', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
   ])('%j', (line, expected) => {
     expect(parseLine(line, NOW_UTC)).toEqual(expected);
   });
@@ -764,5 +867,32 @@ describe('parseLine: consecutive lines', () => {
       '2026-11-27T09:00:03.000Z',
     ]);
     expect(lines.map((l) => parseLine(l, NOW_UTC)?.identifier)).toEqual(['kernel', 'app', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel']);
+  });
+});
+
+describe('createLineReader: the fields dmesg --json gives a record', () => {
+  const read = (lines: string[]): (LogRecord | null)[] => {
+    const reader = createLineReader(Date.UTC(2026, 10, 27, 12));
+    return lines.map((l) => reader(l));
+  };
+  const msg = (fields: string[]): LogRecord | null => read(['{', ...fields, '   "msg": "m"', '}']).at(-2) ?? null;
+
+  it('the kernel\'s by "fac", else by a "pri" below 8; its uptime from "time"', () => {
+    expect(msg(['   "pri": 7,', '   "time": 1.5,'])).toMatchObject({ fromKernel: true, uptimeSeconds: 1.5 });
+    expect(msg(['   "pri": 8,'])).toMatchObject({ fromKernel: false, uptimeSeconds: null });
+    expect(msg(['   "fac": "kern",', '   "pri": 14,'])).toMatchObject({ fromKernel: true });
+    expect(msg(['   "fac": "user",', '   "pri": 0,'])).toMatchObject({ fromKernel: false });
+    expect(msg([])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
+  });
+
+  it('takes a field only with its own type', () => {
+    expect(msg(['   "pri": "14",', '   "fac": 1,', '   "time": "1.5",'])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
+    expect(msg(['   "other": 14,', '   "times": 2,'])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
+  });
+
+  it('forgets the fields of the record before, also at a "}" or a "{"', () => {
+    expect(read(['   "pri": 14,', '},{', '   "msg": "a"']).at(-1)).toMatchObject({ fromKernel: true });
+    expect(read(['   "pri": 14,', '{', '   "msg": "a"']).at(-1)).toMatchObject({ fromKernel: true });
+    expect(read(['   "time": 3,', '   "msg": "a"', '   "msg": "b"']).map((r) => r?.uptimeSeconds)).toEqual([undefined, 3, null]);
   });
 });
