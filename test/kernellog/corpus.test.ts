@@ -15,8 +15,8 @@ import { golden } from '../helpers/golden.js';
  * and every kill, so a change anywhere in the envelopes or the parser shows up as a diff of a real log
  * to review (UPDATE_GOLDEN=1 npm test rewrites it after an intended change).
  *
- * Lines without a year take the year of NOW; times without a zone are local time: UTC, as the suite
- * runs (vitest.config.ts).
+ * Lines without a year take the year of NOW; times without a zone are local time: UTC+05:30, the
+ * zone the suite runs in (vitest.config.ts).
  */
 const DIR = new URL('../fixtures/kernellog/', import.meta.url);
 const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
@@ -47,7 +47,7 @@ async function corpus(): Promise<string> {
 
 describe('the kernel-log fixtures, every record and every kill (golden)', () => {
   it('reads every fixture as test/golden/kernellog-corpus.txt says', async () => {
-    expect(new Date(2026, 0, 1).getTimezoneOffset(), 'the suite runs in UTC (vitest.config.ts)').toBe(0);
+    expect(new Date(2026, 0, 1).getTimezoneOffset(), 'the suite runs in UTC+05:30 (vitest.config.ts)').toBe(-330);
     const got = await corpus();
     expect(got).toBe(golden(fileURLToPath(new URL('../golden/kernellog-corpus.txt', import.meta.url)), got));
   });

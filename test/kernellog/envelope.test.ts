@@ -343,7 +343,7 @@ describe('escaped bytes: left in the message with their kind, decoded by the par
 
 /**
  * Every form at its edges: what each envelope takes and what it leaves to the next (read at NOW_UTC, in
- * UTC as the suite runs). A line no form takes is bare kernel text; a line of a daemon whose tag cannot be
+ * UTC+05:30 as the suite runs). A line no form takes is bare kernel text; a line of a daemon whose tag cannot be
  * read is nobody's.
  */
 describe('parseLine: every form at its edges', () => {
@@ -362,12 +362,12 @@ describe('parseLine: every form at its edges', () => {
     ['[0.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 0.5, escapes: 'kmsg' }],
     [
       'Nov 27 10:00:00 host kernel: [ 12.5] x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: 12.5, escapes: 'rsyslog' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: 12.5, escapes: 'rsyslog' },
     ],
-    ['Nov 27 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 27 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
     [
       '  Nov 27 10:00:00 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [' \t ', null],
     [' FOO=bar', null],
@@ -380,7 +380,7 @@ describe('parseLine: every form at its edges', () => {
     ['```console', null],
     [
       '```Nov 27 10:00:00 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     ['~~~', null],
     ['~~~ [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
@@ -388,7 +388,7 @@ describe('parseLine: every form at its edges', () => {
     ['12\t[ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
     [
       '12:Nov 27 10:00:00 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       '12-2026-11-27T10:00:00+00:00 host kernel: x',
@@ -423,15 +423,15 @@ describe('parseLine: every form at its edges', () => {
     ['[+0.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
     ['[ -1.5] y', { message: 'y', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
     ['[ x] y', { message: '[ x] y', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
-    ['[Fri Nov 27 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
-    ['[Fri Nov  7 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-07T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Fri Nov 27 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Fri Nov  7 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-07T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
     ['[Fri Xyz 27 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
-    ['[Fri Nov 27 10:00:00 2026]x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Fri Nov 27 10:00:00 2026]x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
     ['[Fri Feb 30 10:00:00 2026] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
-    ['[Nov 27 10:00] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
-    ['[Nov  7 10:00] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-07T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Nov 27 10:00] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Nov  7 10:00] x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-07T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
     ['[Xyz 27 10:00] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
-    ['[Nov 27 10:00]x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['[Nov 27 10:00]x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
     ['[ 1.5] host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: 1.5 }],
     ['[ 1.5] kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: 1.5 }],
     ['[ 1.5] host app[12]: x', { message: 'x', fromKernel: false, identifier: 'app', time: null, uptimeSeconds: 1.5 }],
@@ -447,15 +447,15 @@ describe('parseLine: every form at its edges', () => {
     ['<14>[ 1.5] x', { message: 'x', fromKernel: false, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
     [
       '<6>Nov 27 10:00:00 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       '<6> Nov 27 10:00:00 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       '<14>Nov 27 10:00:00 host kernel: x',
-      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     ['<192>x', { message: '<192>x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
     ['<191>x', { message: 'x', fromKernel: false, identifier: null, time: null, uptimeSeconds: null }],
@@ -479,7 +479,7 @@ describe('parseLine: every form at its edges', () => {
     ['<6>just text', { message: 'just text', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
     [
       '<6>Fri Nov 27 10:00:00 2026 kern.err kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       '1 2026-11-27T10:00:00Z host kernel - - - msg',
@@ -525,7 +525,7 @@ describe('parseLine: every form at its edges', () => {
     ['user  :info  : [ 1.5] x', { message: 'x', fromKernel: false, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
     ['kern  :warn  : x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
     ['local7:debug : x', { message: 'x', fromKernel: false, identifier: null, time: null, uptimeSeconds: null, escapes: 'kmsg' }],
-    ['daemon:notice: [Nov 27 10:00] x', { message: 'x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['daemon:notice: [Nov 27 10:00] x', { message: 'x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
     ['kern:bogus: x', { message: 'kern:bogus: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
     // ISO 8601, RFC 3164 with and without sub-seconds, logread and short-full, tags and facilities, short-unix.
     [
@@ -550,7 +550,7 @@ describe('parseLine: every form at its edges', () => {
     ],
     [
       '2026-11-27T10:00:00 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     ['2026-11-27T10:00:00,123456+00:00 x', { message: 'x', fromKernel: true, identifier: null, time: '2026-11-27T10:00:00.123Z', uptimeSeconds: null, escapes: 'kmsg' }],
     [
@@ -560,29 +560,29 @@ describe('parseLine: every form at its edges', () => {
     ['2026-13-45T10:00:00Z host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
     ['2026-11-27T10:00Z x', { message: '2026-11-27T10:00Z x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
     ['2026-11-27T10:00:00Zhost kernel: x', { message: '2026-11-27T10:00:00Zhost kernel: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
-    ['Nov  7 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-07T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov  7 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-07T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
     [
       'Nov 27 10:00:00.123456 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.123Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.123Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       'Nov 27 10:00:00.5 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.500Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.500Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     ['Foo 27 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
-    ['Dec 27 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2025-12-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
-    ['Nov 28 11:59:59 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-28T11:59:59.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
-    ['Nov 28 12:00:01 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2025-11-28T12:00:01.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Dec 27 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2025-12-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 28 11:59:59 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-28T06:29:59.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 28 12:00:01 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-28T06:30:01.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
     ['Feb 30 10:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
     ['Nov 27 25:00:00 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
     [
       'Fri Nov 27 10:00:00 2026 kern.err kernel: [ 1.5] x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: 1.5, escapes: 'rsyslog' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: 1.5, escapes: 'rsyslog' },
     ],
-    ['Fri Nov 27 10:00:00 2026 daemon.info app[5]: x', { message: 'x', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Fri Nov 27 10:00:00 2026 daemon.info app[5]: x', { message: 'x', fromKernel: false, identifier: 'app', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
     [
       'Fri Nov  7 10:00:00 2026 kern.err kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-07T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-07T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     ['Fri Xyz 27 10:00:00 2026 kern.err kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: null, uptimeSeconds: null, escapes: 'kmsg' }],
     [
@@ -615,11 +615,11 @@ describe('parseLine: every form at its edges', () => {
     ],
     [
       'Fri 2026-11-27 10:00:00 CEST host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       'Fri 2026-11-27 10:00:00 +3 host kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       'fri 2026-11-27 10:00:00 UTC host kernel: x',
@@ -627,55 +627,55 @@ describe('parseLine: every form at its edges', () => {
     ],
     [
       'Nov 27 10:00:00 host kern.err kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       'Nov 27 10:00:00 kern.err kernel: x',
-      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
     [
       'Nov 27 10:00:00 host user.info kernel: x',
-      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
-    ['Nov 27 10:00:00 host local7.info app[5]: x', { message: 'x', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host local7.info app[5]: x', { message: 'x', fromKernel: false, identifier: 'app', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
     [
       'Nov 27 10:00:00 host local8.info app[5]: x',
-      { message: 'host local8.info app[5]: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+      { message: 'host local8.info app[5]: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
     ],
     [
       'Nov 27 10:00:00 host foo.bar kernel: x',
-      { message: 'host foo.bar kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+      { message: 'host foo.bar kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
     ],
     [
       'Nov 27 10:00:00 host kern.bogus kernel: x',
-      { message: 'host kern.bogus kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+      { message: 'host kern.bogus kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
     ],
     [
       'Nov 27 10:00:00 host kern. kernel: x',
-      { message: 'host kern. kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+      { message: 'host kern. kernel: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
     ],
-    ['Nov 27 10:00:00 host app[12x]: x', { message: 'host app[12x]: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
-    ['Nov 27 10:00:00 host [12]: x', { message: 'host [12]: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
-    ['Nov 27 10:00:00 host a[12]: x', { message: 'x', fromKernel: false, identifier: 'a', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
-    ['Nov 27 10:00:00 host a:b: x', { message: 'host a:b: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
-    ['Nov 27 10:00:00 host a]b: x', { message: 'host a]b: x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
-    ['Nov 27 10:00:00 host : x', { message: 'host : x', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
-    ['Nov 27 10:00:00 host kernel:', { message: '', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
-    ['Nov 27 10:00:00 kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
-    ['Nov 27 10:00:00 host', { message: 'host', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
-    ['Nov 27 10:00:00 host kern.err', { message: 'host kern.err', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host app[12x]: x', { message: 'host app[12x]: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host [12]: x', { message: 'host [12]: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a[12]: x', { message: 'x', fromKernel: false, identifier: 'a', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a:b: x', { message: 'host a:b: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a]b: x', { message: 'host a]b: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host : x', { message: 'host : x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kernel:', { message: '', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 27 10:00:00 kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 27 10:00:00 host', { message: 'host', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kern.err', { message: 'host kern.err', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
     [
       'Nov 27 10:00:00 host kern.err kernel',
-      { message: 'host kern.err kernel', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null },
+      { message: 'host kern.err kernel', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
     ],
-    ['Nov 27 10:00:00 host kern.err :', { message: 'host kern.err :', fromKernel: false, identifier: null, time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kern.err :', { message: 'host kern.err :', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
     [
       'Nov 27 10:00:00 ftp.err kernel: x',
-      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+      { message: 'x', fromKernel: false, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
     ],
-    ['Nov 27 10:00:00 a.err kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
-    ['Nov 27 10:00:00 host earlyoom: x', { message: 'x', fromKernel: false, identifier: 'earlyoom', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
-    ['Nov 27 10:00:00 host earlyoom[]: x', { message: 'x', fromKernel: false, identifier: 'earlyoom', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 a.err kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' }],
+    ['Nov 27 10:00:00 host earlyoom: x', { message: 'x', fromKernel: false, identifier: 'earlyoom', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host earlyoom[]: x', { message: 'x', fromKernel: false, identifier: 'earlyoom', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
     [
       '1714395341.679700 host kernel: x',
       { message: 'x', fromKernel: true, identifier: 'kernel', time: '2024-04-29T12:55:41.679Z', uptimeSeconds: null, escapes: 'kmsg' },
@@ -684,6 +684,109 @@ describe('parseLine: every form at its edges', () => {
     ['1714395341.679700 host x', { message: 'host x', fromKernel: false, identifier: null, time: '2024-04-29T12:55:41.679Z', uptimeSeconds: null }],
     ['99999999999.5 host kernel: x', { message: 'x', fromKernel: true, identifier: 'kernel', time: '5138-11-16T09:46:39.500Z', uptimeSeconds: null, escapes: 'kmsg' }],
     ['12345678.5 host kernel: x', { message: '12345678.5 host kernel: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    // More edges: the first character of each form at its bounds, tags next to "kernel", a JSON member without a value.
+    ['0,1,2,-;x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 0.000002 }],
+    ['x\r', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['abc ```\r', { message: 'abc', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['9 [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['0 [ 1.5] x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    [
+      '12 2026-11-27T10:00:00Z host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['12 0x', { message: '12 0x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      '12 Apr  1 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-04-01T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '12 avril  1 10:00:00 host kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-04-01T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      '12 Fri Nov 27 10:00:00 2026 kern.err kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['12 foo', { message: '12 foo', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 host kernel: (1.5] y',
+      { message: '(1.5] y', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['[ 1a.5] x', { message: '[ 1a.5] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 15] x', { message: '[ 15] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 15x] x', { message: '[ 15x] x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 1.5 x] y', { message: '[ 1.5 x] y', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 1.5<0.1>] y', { message: '[ 1.5<0.1>] y', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['[ 1.5] kernel:', { message: 'kernel:', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] host kernel:', { message: 'host kernel:', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] abc', { message: 'abc', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['[ 1.5] host abcdef: x', { message: 'host abcdef: x', fromKernel: true, identifier: null, time: null, uptimeSeconds: 1.5, escapes: 'kmsg' }],
+    ['</>x', { message: '</>x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['<0>x', { message: 'x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      '<6>2 2026-11-27T10:00:00Z host kernel - - - x',
+      { message: '2 2026-11-27T10:00:00Z host kernel - - - x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      '<6>1-2026-11-27T10:00:00Z host kernel - - - x',
+      { message: '1-2026-11-27T10:00:00Z host kernel - - - x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    ['<6>1 2026-11-27T10:00:00Z host kernel', { message: '1 2026-11-27T10:00:00Z host kernel', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      '<6>1 2026-11-27T10:00:00Z  host kernel - - - x',
+      { message: '1 2026-11-27T10:00:00Z  host kernel - - - x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      '<6>1 2026-11-27T10:00:00Z host app 12 - x msg',
+      { message: '1 2026-11-27T10:00:00Z host app 12 - x msg', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      '<6>1 2026-11-27T10:00:00Z host app 12 - [a',
+      { message: '1 2026-11-27T10:00:00Z host app 12 - [a', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    [
+      '<6>1 2026-11-27T10:00:00Z host app 12 - [a]x',
+      { message: '1 2026-11-27T10:00:00Z host app 12 - [a]x', fromKernel: true, identifier: null, time: null, uptimeSeconds: null },
+    ],
+    ['<6>1 2026-11-27T10:00:00Z host app 12 - [a]', { message: '', fromKernel: false, identifier: 'app', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: null }],
+    [
+      '<6>1 2026-11-27T10:00:00Z host kernel - - - [ 2.5] m',
+      { message: 'm', fromKernel: true, identifier: 'kernel', time: '2026-11-27T10:00:00.000Z', uptimeSeconds: 2.5, escapes: 'rsyslog' },
+    ],
+    ['"abc', { message: '"abc', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['"": 1', null],
+    ['"x": notjson', { message: '"x": notjson', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    ['"dmesg": [', null],
+    ['"x": {', null],
+    ['"msg": 5', null],
+    ['"msg": "a"', { message: 'a', fromKernel: true, identifier: null, time: null, uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 host xlocal7.info app[5]: x',
+      { message: 'host xlocal7.info app[5]: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
+    ],
+    [
+      'Nov 27 10:00:00 host local77.info app[5]: x',
+      { message: 'host local77.info app[5]: x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null },
+    ],
+    ['Nov 27 10:00:00 :', { message: ':', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 a:', { message: '', fromKernel: false, identifier: 'a', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a:', { message: '', fromKernel: false, identifier: 'a', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 h kern.err k:', { message: '', fromKernel: false, identifier: 'k', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    [
+      'Nov 27 10:00:00 host kern.err kernel:',
+      { message: '', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    [
+      'Nov 27 10:00:00 hostname kern.err kernel: x',
+      { message: 'x', fromKernel: true, identifier: 'kernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null, escapes: 'kmsg' },
+    ],
+    ['Nov 27 10:00:00 kernel:x', { message: 'kernel:x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kernel:x', { message: 'host kernel:x', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host kernelx: y', { message: 'y', fromKernel: false, identifier: 'kernelx', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host xkernel: y', { message: 'y', fromKernel: false, identifier: 'xkernel', time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host app]: y', { message: 'host app]: y', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host a[1]b: y', { message: 'host a[1]b: y', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
+    ['Nov 27 10:00:00 host [1]: y', { message: 'host [1]: y', fromKernel: false, identifier: null, time: '2026-11-27T04:30:00.000Z', uptimeSeconds: null }],
   ])('%j', (line, expected) => {
     expect(parseLine(line, NOW_UTC)).toEqual(expected);
   });
@@ -710,21 +813,19 @@ describe('parseLine: every month name and every facility it knows', () => {
       // The 1st of each month at 10:00, of this year (January to November) or the last (December).
       const year = month === 11 ? 2025 : 2026;
       const line = `${name}  1 10:00:00 host kernel: x`;
-      expect(parseLine(line, NOW_UTC)?.time, line).toBe(new Date(Date.UTC(year, month, 1, 10)).toISOString());
+      expect(parseLine(line, NOW_UTC)?.time, line).toBe(new Date(year, month, 1, 10).toISOString());
       // Other locales' names in any case (some C libraries capitalise); English ones as %b prints them.
       if (locale !== 'English')
-        expect(parseLine(`${name.toUpperCase()}  1 10:00:01 host kernel: x`, NOW_UTC)?.time, name.toUpperCase()).toBe(
-          new Date(Date.UTC(year, month, 1, 10, 0, 1)).toISOString(),
-        );
+        expect(parseLine(`${name.toUpperCase()}  1 10:00:01 host kernel: x`, NOW_UTC)?.time, name.toUpperCase()).toBe(new Date(year, month, 1, 10, 0, 1).toISOString());
     });
   });
 
   it('the English months of dmesg -T, dmesg --time-format=reltime and logread', () => {
     (LOCALES[0]?.[1] ?? []).forEach((name, month) => {
-      const at = new Date(Date.UTC(2026, month, 2, 10)).toISOString();
+      const at = new Date(2026, month, 2, 10).toISOString();
       expect(parseLine(`[Mon ${name}  2 10:00:00 2026] x`, NOW_UTC)?.time, name).toBe(at);
       expect(parseLine(`Mon ${name}  2 10:00:00 2026 kern.err kernel: x`, NOW_UTC)?.time, name).toBe(at);
-      expect(parseLine(`[${name}  2 10:00] x`, NOW_UTC)?.time, name).toBe(new Date(Date.UTC(month === 11 ? 2025 : 2026, month, 2, 10)).toISOString());
+      expect(parseLine(`[${name}  2 10:00] x`, NOW_UTC)?.time, name).toBe(new Date(month === 11 ? 2025 : 2026, month, 2, 10).toISOString());
     });
   });
 
@@ -754,16 +855,44 @@ describe('parseLine: consecutive lines', () => {
       '2026-11-27T10:00:03+01:00 host kernel: i',
     ];
     expect(lines.map((l) => parseLine(l, NOW_UTC)?.time)).toEqual([
-      '2026-11-27T10:00:00.000Z',
-      '2026-11-27T10:00:00.000Z',
-      '2026-11-27T10:00:01.000Z',
-      '2026-11-27T10:00:01.500Z',
-      '2026-11-27T10:00:01.700Z',
-      '2026-11-27T10:00:01.000Z',
+      // Local time, UTC+05:30 as the suite runs; the ISO stamps with their own zones.
+      '2026-11-27T04:30:00.000Z',
+      '2026-11-27T04:30:00.000Z',
+      '2026-11-27T04:30:01.000Z',
+      '2026-11-27T04:30:01.500Z',
+      '2026-11-27T04:30:01.700Z',
+      '2026-11-27T04:30:01.000Z',
       '2026-11-27T10:00:02.000Z',
       '2026-11-27T10:00:02.000Z',
       '2026-11-27T09:00:03.000Z',
     ]);
     expect(lines.map((l) => parseLine(l, NOW_UTC)?.identifier)).toEqual(['kernel', 'app', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel']);
+  });
+});
+
+describe('createLineReader: the fields dmesg --json gives a record', () => {
+  const read = (lines: string[]): (LogRecord | null)[] => {
+    const reader = createLineReader(Date.UTC(2026, 10, 27, 12));
+    return lines.map((l) => reader(l));
+  };
+  const msg = (fields: string[]): LogRecord | null => read(['{', ...fields, '   "msg": "m"', '}']).at(-2) ?? null;
+
+  it('the kernel\'s by "fac", else by a "pri" below 8; its uptime from "time"', () => {
+    expect(msg(['   "pri": 7,', '   "time": 1.5,'])).toMatchObject({ fromKernel: true, uptimeSeconds: 1.5 });
+    expect(msg(['   "pri": 8,'])).toMatchObject({ fromKernel: false, uptimeSeconds: null });
+    expect(msg(['   "fac": "kern",', '   "pri": 14,'])).toMatchObject({ fromKernel: true });
+    expect(msg(['   "fac": "user",', '   "pri": 0,'])).toMatchObject({ fromKernel: false });
+    expect(msg([])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
+  });
+
+  it('takes a field only with its own type', () => {
+    expect(msg(['   "pri": "14",', '   "fac": 1,', '   "time": "1.5",'])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
+    expect(msg(['   "other": 14,', '   "times": 2,'])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
+  });
+
+  it('forgets the fields of the record before, also at a "}" or a "{"', () => {
+    expect(read(['   "pri": 14,', '},{', '   "msg": "a"']).at(-1)).toMatchObject({ fromKernel: true });
+    expect(read(['   "pri": 14,', '{', '   "msg": "a"']).at(-1)).toMatchObject({ fromKernel: true });
+    expect(read(['   "time": 3,', '   "msg": "a"', '   "msg": "b"']).map((r) => r?.uptimeSeconds)).toEqual([undefined, 3, null]);
   });
 });

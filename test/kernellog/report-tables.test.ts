@@ -178,3 +178,34 @@ describe('the report tables, at their edges', () => {
     expect(reportPageBytes({ ...tables, tasks: [row(5, -3)] }, 5, { anonRssBytes: 1, fileRssBytes: 0, shmemRssBytes: 0 })).toBeNull();
   });
 });
+
+describe('the report tables, more edges', () => {
+  const row = (pid: number, rss: number | null): TaskRow => ({
+    pid,
+    uid: 0,
+    tgid: pid,
+    totalVmPages: 0,
+    rssPages: rss,
+    pgtablesBytes: 0,
+    swapEntries: 0,
+    oomScoreAdj: 0,
+    name: `p${pid}`,
+  });
+
+  it('once full of rows without an RSS, keeps a row with RSS 0 first', () => {
+    const kept: TaskRow[] = [];
+    for (let pid = 1; pid <= TASKS_KEPT; pid++) keepLargest(kept, row(pid, null));
+    keepLargest(kept, row(99, 0));
+    expect(kept.map((r) => r.pid)).toEqual([99, ...Array.from({ length: TASKS_KEPT - 1 }, (_, i) => i + 1)]);
+  });
+
+  it('a Mem-Info token is a whole word', () => {
+    expect(memInfoTokens('-a:1')).toBeNull();
+    expect(memInfoTokens('a:1-')).toBeNull();
+  });
+
+  it('no page size without the anon-rss of the kill line, whatever else it says', () => {
+    const tables = { tasks: [row(5, 1000)], taskCount: 1, memInfo: null };
+    expect(reportPageBytes(tables, 5, { anonRssBytes: null, fileRssBytes: 4096000, shmemRssBytes: 0 })).toBeNull();
+  });
+});

@@ -62,9 +62,11 @@ describe('the console at /, without JavaScript', () => {
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['content-security-policy']).toBe(HTML_CSP);
     expect(res.body).not.toContain('<i>');
+    // "Nov 30 12:00:00" has no zone: this machine's local time, shown in UTC.
+    const shown = `${new Date(2026, 10, 30, 12).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
     expect(rows(res.body, 'kills-body')).toEqual([
-      `2026-11-30 12:00:00 UTC | &#60;i&#62;x&#60;/i&#62; (4243) | container ${DOCKER_ID.slice(0, 12)} · ${KILLED} | memcg | kernel | RSS 904.0 KiB | –`,
-      `2026-11-30 12:00:00 UTC | victim-a (4242) | container ${DOCKER_ID.slice(0, 12)} · ${KILLED} | memcg | kernel | RSS 904.0 KiB | –`,
+      `${shown} | &#60;i&#62;x&#60;/i&#62; (4243) | container ${DOCKER_ID.slice(0, 12)} · ${KILLED} | memcg | kernel | RSS 904.0 KiB | –`,
+      `${shown} | victim-a (4242) | container ${DOCKER_ID.slice(0, 12)} · ${KILLED} | memcg | kernel | RSS 904.0 KiB | –`,
     ]);
     expect(res.body).toMatch(/<p id="kills-empty" hidden>/);
   });
