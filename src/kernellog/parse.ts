@@ -244,9 +244,10 @@ export function createOomParser(): OomParser {
     const up = rec.uptimeSeconds;
     const last = before.uptimeSeconds;
     if (up !== null && last !== null) return up - last > REPORT_GAP_SECONDS || up < last - 1;
+    // Else on the wall clock, as sameReport() does: a record with the kernel's clock after one without it too.
     const t = rec.time;
     const lastTime = before.time;
-    if (up !== null || t === null || lastTime === null || t === lastTime) return false;
+    if (t === null || lastTime === null || t === lastTime) return false;
     const d = (Date.parse(t) - Date.parse(lastTime)) / 1000;
     return d > REPORT_GAP_SECONDS || d < -1;
   }
@@ -343,7 +344,8 @@ export function createOomParser(): OomParser {
         previous = rec;
         lastReport = null;
         group = null;
-        if (!s.whole && s.openTask) summaryTail = { text, rec };
+        // openTask is only ever true of a summary that is not whole.
+        if (s.openTask) summaryTail = { text, rec };
         return null;
       }
       if (m.startsWith('oom_reaper: ')) return null;

@@ -22,6 +22,7 @@ export const MUTATION_TESTS = [
   'test/kernellog/lines.test.ts',
   'test/kernellog/parse.test.ts',
   'test/kernellog/parse-rules.test.ts',
+  'test/kernellog/parse-context.test.ts',
   'test/kernellog/property.test.ts',
   'test/kernellog/report-tables.test.ts',
   'test/exposition/bytes.test.ts',
