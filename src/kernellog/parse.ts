@@ -126,7 +126,7 @@ interface Summary {
   uid: number | null;
   /** The line ends as the kernel ends it, with ",pid=P,uid=U". */
   whole: boolean;
-  /** Cut inside COMM, with room left for more of it: the rest may come in the next record (SPLIT LINES). */
+  /** Cut inside COMM, with room left for more of it (a newline at least): the rest may come in the next record (SPLIT LINES). */
   openTask: boolean;
 }
 
@@ -755,7 +755,7 @@ function parseSummary(m: string): Summary {
     pid,
     uid,
     whole: end !== null,
-    openTask: end === null && taskEnd === m.length && taskAt !== -1 && memcgAndTask.length - taskAt - 6 <= COMM_MAX,
+    openTask: end === null && taskEnd === m.length && taskAt !== -1 && memcgAndTask.length - taskAt - 6 < COMM_MAX,
   };
 }
 

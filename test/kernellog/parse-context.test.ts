@@ -113,6 +113,30 @@ describe('a summary split at a newline in COMM (the kernel syslog interface prin
     ]);
   });
 
+  it.each<[string, string, Partial<OomKill>]>([
+    ['14 characters, then the newline that ends COMM: joined', 'abcdefghijklmn', { comm: 'abcdefghijklmn\n', uid: 0 }],
+    ['15 characters: COMM is full, nothing can follow', 'abcdefghijklmno', { comm: 'abcdefghijklmno' }],
+  ])('a first part of %s', (_name, first, f) => {
+    expect(
+      killsOf([
+        kernel(`${MEMCG_SUMMARY},task=${first}`, at(5.000001)),
+        kernel(',pid=7,uid=0', at(5.000001)),
+        kernel(`Memory cgroup out of memory: Killed process 7 (${f.comm}) ${FIELDS_4_19}`, at(5.00005)),
+      ]),
+    ).toEqual([
+      kill({
+        pid: 7,
+        constraint: 'CONSTRAINT_MEMCG',
+        memcg: '/batch/job',
+        oomMemcg: '/batch',
+        ...FIELDS_4_19_KILL,
+        uptimeSeconds: 5.00005,
+        prefixConstraint: 'memcg',
+        ...f,
+      }),
+    ]);
+  });
+
   it('is not joined with a record of another stamp: a summary cut by a line limit, then the next report', () => {
     expect(
       killsOf([
@@ -161,6 +185,28 @@ describe('the kill line forms', () => {
   it('RHEL 6 "P, UID U, (COMM)" needs the uid digits', () => {
     expect(killsOf([kernel('Out of memory: Killed process 2411, UID , (java) vsz:2096128kB, anon-rss:1008172kB, file-rss:92kB')])).toEqual([]);
   });
+
+  it('RHEL 6: the uid before COMM stands, even when a line cut inside COMM ends like the RHEL 7 form', () => {
+    expect(killsOf([kernel('Out of memory: Killed process 2411, UID 48, (a), UID 9, ')])).toEqual([kill({ pid: 2411, comm: 'a', uid: 48, prefixConstraint: 'global' })]);
+  });
+
+  it('a pid needs digits', () => {
+    expect(killsOf([kernel('Out of memory: Killed process  (java) total-vm:4348kB, anon-rss:1204kB, file-rss:0kB')])).toEqual([]);
+  });
+
+  it('a kB field needs digits', () => {
+    expect(killsOf([kernel('Out of memory: Killed process 5 (java) total-vm:kB, anon-rss:1204kB, file-rss:0kB')])).toEqual([
+      kill({ pid: 5, comm: 'java', anonRssBytes: 1204 * KB, fileRssBytes: 0, prefixConstraint: 'global' }),
+    ]);
+  });
+
+  it('a field the line does not have is null, whatever the prefix holds where the search would start', () => {
+    // A 3.x line (no shmem-rss, UID, pgtables, oom_score_adj) under a prefix of the "out of memory" kind with
+    // digits at the offsets a missing key would leave: the fields come from after COMM only.
+    expect(killsOf([kernel('OOM 3 - 64kB 7 out of memory: Killed process 5 (java) total-vm:4348kB, anon-rss:1204kB, file-rss:0kB')])).toEqual([
+      kill({ pid: 5, comm: 'java', totalVmBytes: 4348 * KB, anonRssBytes: 1204 * KB, fileRssBytes: 0 }),
+    ]);
+  });
 });
 
 describe('which kill a summary belongs to', () => {
@@ -190,6 +236,36 @@ describe('which kill a summary belongs to', () => {
         kernel(`Out of memory: Killed process 52 (stress-worker) ${FIELDS_5}`),
       ]),
     ).toEqual([kill({ pid: 52, comm: 'stress-worker', constraint: 'CONSTRAINT_NONE', memcg: '/', ...FIELDS_5_KILL, prefixConstraint: 'global' })]);
+  });
+
+  it('a summary for a task in the root cgroup ("task_memcg=/") gives its COMM to a kill line cut inside COMM', () => {
+    expect(
+      killsOf([
+        kernel('oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=stress,pid=51,uid=0'),
+        kernel('Out of memory: Killed process 51 (str'),
+      ]),
+    ).toEqual([kill({ pid: 51, comm: 'stress', uid: 0, constraint: 'CONSTRAINT_NONE', memcg: '/', prefixConstraint: 'global' })]);
+  });
+
+  it('a summary without task_memcg (a kernel without CONFIG_MEMCG) gives no COMM: COMM is read after task_memcg', () => {
+    expect(killsOf([kernel('oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),task=stress,pid=51,uid=0'), kernel('Out of memory: Killed process 51 (str')])).toEqual([
+      kill({ pid: 51, uid: 0, constraint: 'CONSTRAINT_NONE', prefixConstraint: 'global' }),
+    ]);
+  });
+
+  it('a summary cut after "uid=" gives no COMM (a COMM may hold ",pid="): the kill line cut inside COMM has none', () => {
+    expect(killsOf([kernel(`${MEMCG_SUMMARY},task=worker,pid=5,uid=`), kernel('Memory cgroup out of memory: Killed process 5 (wor')])).toEqual([
+      kill({ pid: 5, constraint: 'CONSTRAINT_MEMCG', memcg: '/batch/job', oomMemcg: '/batch', prefixConstraint: 'memcg' }),
+    ]);
+  });
+
+  it.each([
+    ['missing', 'oom-kill:nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=stress,pid=51,uid=0', null],
+    ['after another field', 'oom-kill:nodemask=(null),constraint=CONSTRAINT_NONE,global_oom,task_memcg=/,task=stress,pid=51,uid=0', 'CONSTRAINT_NONE'],
+  ])('constraint= %s', (_name, summary, constraint) => {
+    expect(killsOf([kernel(summary), kernel(`Out of memory: Killed process 51 (stress) ${FIELDS_5}`)])).toEqual([
+      kill({ pid: 51, comm: 'stress', constraint, memcg: '/', ...FIELDS_5_KILL, prefixConstraint: 'global' }),
+    ]);
   });
 
   it('a choice line cut before its pid does not say the kill is another task: the summary cut before its pid still counts', () => {
