@@ -268,7 +268,8 @@ export function createOomParser(): OomParser {
       const done = continuation(rec);
       if (done !== undefined) return done;
     }
-    if (contextAt !== null || lastReport !== null || group !== null) {
+    // Tables and a choice line are a report in progress too, even when its header was lost or rate-limited.
+    if (contextAt !== null || lastReport !== null || group !== null || taskColumns !== null || memInfo !== null || choicePrefix !== '') {
       // Only inside a report: the one store a record would cost is spared to all the others.
       if (previous !== null && jumped(previous, rec)) clear();
       previous = rec;
@@ -298,6 +299,7 @@ export function createOomParser(): OomParser {
       const header = taskHeader(m);
       if (header !== null) {
         taskColumns = header;
+        previous = rec;
         tasks = [];
         taskCount = 0;
         return null;
@@ -306,6 +308,7 @@ export function createOomParser(): OomParser {
       if (c === 77 && m === 'Mem-Info:') {
         memInfo = null;
         memInfoOpen = true;
+        previous = rec;
         return null;
       }
       if (m.startsWith(KILLED)) return killLine(rec, '', KILLED.length);
@@ -322,6 +325,7 @@ export function createOomParser(): OomParser {
           // progress; its prefix is the only constraint hint the unprefixed Killed line after it gets.
           if (m.startsWith('Kill process ', colon + 2)) {
             choicePrefix = prefix;
+            previous = rec;
             const pidAt = colon + 2 + 'Kill process '.length;
             const pidEnd = digitsAt(m, pidAt);
             choicePid = pidEnd > pidAt ? Number(m.slice(pidAt, pidEnd)) : -1;

@@ -259,6 +259,15 @@ describe('which kill a summary belongs to', () => {
     ]);
   });
 
+  it('COMM "null" from a kill line cut inside COMM does not split task_memcg: a cgroup name may hold ",task="', () => {
+    expect(
+      killsOf([
+        kernel('oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/jobs,task_memcg=/jobs/a,task=b,task=null,pid=5'),
+        kernel('Memory cgroup out of memory: Killed process 5 (nu'),
+      ]),
+    ).toEqual([kill({ pid: 5, constraint: 'CONSTRAINT_MEMCG', memcg: '/jobs/a', oomMemcg: '/jobs', prefixConstraint: 'memcg' })]);
+  });
+
   it.each([
     ['missing', 'oom-kill:nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=stress,pid=51,uid=0', null],
     ['after another field', 'oom-kill:nodemask=(null),constraint=CONSTRAINT_NONE,global_oom,task_memcg=/,task=stress,pid=51,uid=0', 'CONSTRAINT_NONE'],
@@ -298,6 +307,54 @@ describe('clocks between the records of a report', () => {
     const later = { time: '2024-12-12T09:04:44.000Z' };
     const earlier = { time: '2024-12-12T09:04:39.000Z' };
     expect(killsOf([kernel(HEADER, later), kernel(SUMMARY, earlier), kernel(KILLED, earlier)])).toEqual([expected(null, earlier)]);
+  });
+
+  it('the kernel clock running back a second at a time, more than a second over the report: the header is another report', () => {
+    expect(
+      killsOf([
+        kernel(HEADER, { uptimeSeconds: 100 }),
+        kernel('CPU: 1 PID: 48845 Comm: python Not tainted 5.15.0-91-generic #101-Ubuntu', { uptimeSeconds: 99.2 }),
+        kernel(KILLED, { uptimeSeconds: 98.4 }),
+      ]),
+    ).toEqual([kill({ pid: 48845, comm: 'python', ...FIELDS_5_KILL, uptimeSeconds: 98.4, prefixConstraint: 'global' })]);
+  });
+
+  it.each<[string, LogRecord[]]>([
+    [
+      'the task table',
+      [
+        kernel('[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name', { uptimeSeconds: 100 }),
+        kernel('[  48845]  1003 48845 21758344 15089085 169956000        0             0 python', { uptimeSeconds: 100.001 }),
+      ],
+    ],
+    ['Mem-Info', [kernel('Mem-Info:', { uptimeSeconds: 100 }), kernel('active_anon:5214 inactive_anon:118960 isolated_anon:0', { uptimeSeconds: 100.001 })]],
+    ['a choice line', [kernel('Out of memory: Kill process 48845 (python) score 931 or sacrifice child', { uptimeSeconds: 100 })]],
+  ])("%s (its header lost) a minute before the kill line is another report's", (_name, before) => {
+    expect(killsOf([...before, kernel(`Killed process 48845 (python) ${FIELDS_5}`, { uptimeSeconds: 160 })])).toEqual([
+      kill({ pid: 48845, comm: 'python', ...FIELDS_5_KILL, uptimeSeconds: 160 }),
+    ]);
+  });
+
+  it("Mem-Info after a long quiet spell (its header lost) is the kill's: the quiet before it is no jump inside the report", () => {
+    expect(
+      killsOf([
+        kernel(`Out of memory: Killed process 1 (init) ${FIELDS_5}`, { uptimeSeconds: 5 }),
+        kernel('Mem-Info:', { uptimeSeconds: 600 }),
+        kernel('active_anon:5214 inactive_anon:118960 isolated_anon:0', { uptimeSeconds: 600.001 }),
+        kernel(' free:20532 free_pcp:62 free_cma:0', { uptimeSeconds: 600.001 }),
+        kernel(`Out of memory: Killed process 48845 (python) ${FIELDS_5}`, { uptimeSeconds: 600.002 }),
+      ]),
+    ).toEqual([
+      kill({ pid: 1, comm: 'init', ...FIELDS_5_KILL, uptimeSeconds: 5, prefixConstraint: 'global' }),
+      kill({
+        pid: 48845,
+        comm: 'python',
+        ...FIELDS_5_KILL,
+        uptimeSeconds: 600.002,
+        prefixConstraint: 'global',
+        report: { tasks: [], taskCount: 0, memInfo: { active_anon: 5214, inactive_anon: 118960, isolated_anon: 0, free: 20532, free_pcp: 62, free_cma: 0 } },
+      }),
+    ]);
   });
 
   it('wall clocks one minute apart between header and summary, the summary with the kernel clock too: the header is another report', () => {
@@ -440,6 +497,19 @@ describe('the task table', () => {
       taskCount: 2,
       memInfo: null,
     });
+  });
+});
+
+describe('Mem-Info outside a report', () => {
+  const KILLED = `Out of memory: Killed process 1802 (java) ${FIELDS_5}`;
+  const java = kill({ pid: 1802, comm: 'java', ...FIELDS_5_KILL, prefixConstraint: 'global' });
+
+  it('a log that starts inside Mem-Info (its "Mem-Info:" line before the start) gives no Mem-Info', () => {
+    expect(killsOf([kernel('active_anon:5214 inactive_anon:118960 isolated_anon:0'), kernel(' free:20532 free_pcp:62 free_cma:0'), kernel(KILLED)])).toEqual([java]);
+  });
+
+  it('after a grep separator, Mem-Info lines without their "Mem-Info:" line give none', () => {
+    expect(killsOf([kernel(KILLED), kernel('--'), kernel('active_anon:5214 inactive_anon:118960 isolated_anon:0'), kernel(KILLED)])).toEqual([java, java]);
   });
 });
 
