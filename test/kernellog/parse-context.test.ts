@@ -339,6 +339,7 @@ describe('clocks between the records of a report', () => {
     expect(
       killsOf([
         kernel(`Out of memory: Killed process 1 (init) ${FIELDS_5}`, { uptimeSeconds: 5 }),
+        kernel('audit: type=1334 audit(1700000000.123:456): prog-id=41 op=LOAD', { uptimeSeconds: 5.1 }),
         kernel('Mem-Info:', { uptimeSeconds: 600 }),
         kernel('active_anon:5214 inactive_anon:118960 isolated_anon:0', { uptimeSeconds: 600.001 }),
         kernel(' free:20532 free_pcp:62 free_cma:0', { uptimeSeconds: 600.001 }),
