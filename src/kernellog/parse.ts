@@ -681,7 +681,8 @@ function parseVictim(m: string, at: number, prefix: string): Victim | null {
   let ending: Victim['ending'] = 'fields';
   if (close <= open) {
     const trimmed = m.trimEnd();
-    if (trimmed.charCodeAt(trimmed.length - 1) === 41 && trimmed.length - 1 > open) {
+    // The "(" at `open` survives trimEnd(), so a ")" last is after it.
+    if (trimmed.charCodeAt(trimmed.length - 1) === 41) {
       // Only the oldest form ends at COMM's ")".
       close = trimmed.length - 1;
       ending = 'paren';

@@ -570,6 +570,19 @@ describe('systemd-oomd', () => {
     ).toBeNull();
   });
 
+  it('a line of another kind holding "undefined" is not a kill either', () => {
+    const p = createOomParser();
+    expect(
+      p.push({
+        message: 'Failed to get cgroup memory pressure for /user.slice: value undefined',
+        fromKernel: false,
+        identifier: 'systemd-oomd',
+        time: null,
+        uptimeSeconds: null,
+      }),
+    ).toBeNull();
+  });
+
   it('a "Marked /" line without " for killing due to " is not a kill', () => {
     const p = createOomParser();
     expect(
