@@ -269,7 +269,7 @@ export function createOomParser(): OomParser {
       if (done !== undefined) return done;
     }
     // Tables and a choice line are a report in progress too, even when its header was lost or rate-limited.
-    if (contextAt !== null || lastReport !== null || group !== null || taskColumns !== null || memInfo !== null || choicePrefix !== '') {
+    if (contextAt !== null || lastReport !== null || group !== null || taskColumns !== null || memInfoOpen || memInfo !== null || choicePrefix !== '') {
       // Only inside a report: the one store a record would cost is spared to all the others.
       if (previous !== null && jumped(previous, rec)) clear();
       previous = rec;

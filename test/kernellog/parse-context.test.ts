@@ -327,12 +327,30 @@ describe('clocks between the records of a report', () => {
         kernel('[  48845]  1003 48845 21758344 15089085 169956000        0             0 python', { uptimeSeconds: 100.001 }),
       ],
     ],
-    ['Mem-Info', [kernel('Mem-Info:', { uptimeSeconds: 100 }), kernel('active_anon:5214 inactive_anon:118960 isolated_anon:0', { uptimeSeconds: 100.001 })]],
+    [
+      'Mem-Info',
+      [
+        kernel('Mem-Info:', { uptimeSeconds: 100 }),
+        kernel('active_anon:5214 inactive_anon:118960 isolated_anon:0', { uptimeSeconds: 100.001 }),
+        kernel('Node 0 active_anon:20856kB inactive_anon:475840kB', { uptimeSeconds: 100.001 }),
+      ],
+    ],
     ['a choice line', [kernel('Out of memory: Kill process 48845 (python) score 931 or sacrifice child', { uptimeSeconds: 100 })]],
   ])("%s (its header lost) a minute before the kill line is another report's", (_name, before) => {
     expect(killsOf([...before, kernel(`Killed process 48845 (python) ${FIELDS_5}`, { uptimeSeconds: 160 })])).toEqual([
       kill({ pid: 48845, comm: 'python', ...FIELDS_5_KILL, uptimeSeconds: 160 }),
     ]);
+  });
+
+  it('a jump between "Mem-Info:" and its first line ends it: the lines after are not taken, even when the clock comes back', () => {
+    expect(
+      killsOf([
+        kernel('Mem-Info:', { uptimeSeconds: 100 }),
+        kernel('active_anon:5214 inactive_anon:118960 isolated_anon:0', { uptimeSeconds: 140 }),
+        kernel(' free:20532 free_pcp:62 free_cma:0', { uptimeSeconds: 110.5 }),
+        kernel(`Out of memory: Killed process 48845 (python) ${FIELDS_5}`, { uptimeSeconds: 110.5 }),
+      ]),
+    ).toEqual([kill({ pid: 48845, comm: 'python', ...FIELDS_5_KILL, uptimeSeconds: 110.5, prefixConstraint: 'global' })]);
   });
 
   it("Mem-Info after a long quiet spell (its header lost) is the kill's: the quiet before it is no jump inside the report", () => {
