@@ -736,7 +736,8 @@ function parseSummary(m: string): Summary {
   } else {
     // Cut: a pid is whole only when ",uid=" follows it.
     const pidAt = m.lastIndexOf(',pid=');
-    if (pidAt !== -1 && pidAt > m.lastIndexOf(',task=')) {
+    // Not found (-1) is never after ',task=' either.
+    if (pidAt > m.lastIndexOf(',task=')) {
       taskEnd = pidAt;
       const pidEnd = digitsAt(m, pidAt + 5);
       if (pidEnd > pidAt + 5 && m.startsWith(',uid=', pidEnd)) pid = Number(m.slice(pidAt + 5, pidEnd));

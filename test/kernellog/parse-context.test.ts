@@ -218,6 +218,43 @@ describe('which kill a summary belongs to', () => {
     ]);
   });
 
+  it('a whole summary whose task_memcg holds ",pid=P,uid=U": the pid and uid are the ones at the end', () => {
+    expect(
+      killsOf([
+        kernel(
+          'oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/batch,task_memcg=/batch/job,pid=1,uid=2,task=worker,pid=5,uid=1000',
+        ),
+        kernel(`Memory cgroup out of memory: Killed process 5 (worker) ${FIELDS_4_19}`),
+      ]),
+    ).toEqual([
+      kill({
+        pid: 5,
+        comm: 'worker',
+        uid: 1000,
+        constraint: 'CONSTRAINT_MEMCG',
+        memcg: '/batch/job,pid=1,uid=2',
+        oomMemcg: '/batch',
+        ...FIELDS_4_19_KILL,
+        prefixConstraint: 'memcg',
+      }),
+    ]);
+  });
+
+  it('a whole summary with trailing whitespace is whole', () => {
+    expect(killsOf([kernel(`${MEMCG_SUMMARY},task=worker,pid=5,uid=1000 `), kernel(`Memory cgroup out of memory: Killed process 5 (worker) ${FIELDS_4_19}`)])).toEqual([
+      kill({
+        pid: 5,
+        comm: 'worker',
+        uid: 1000,
+        constraint: 'CONSTRAINT_MEMCG',
+        memcg: '/batch/job',
+        oomMemcg: '/batch',
+        ...FIELDS_4_19_KILL,
+        prefixConstraint: 'memcg',
+      }),
+    ]);
+  });
+
   it('a summary cut inside COMM whose task_memcg holds ",pid=" (a cgroup name may hold commas)', () => {
     expect(
       killsOf([
@@ -434,6 +471,30 @@ describe('memory.oom.group: the kills after "Tasks in ... are going to be killed
     ).toEqual([first, member(2, 'sidecar', 100.004), lone(3, 'envoy', 160)]);
   });
 
+  it('a group line after a jump of the clock ends the report, even when the clock comes back for the next kill', () => {
+    expect(
+      killsOf([
+        kernel(HEADER, { uptimeSeconds: 100 }),
+        kernel(SUMMARY, { uptimeSeconds: 100.001 }),
+        kernel(killed(1, 'java'), { uptimeSeconds: 100.002 }),
+        kernel(GROUP, { uptimeSeconds: 160 }),
+        kernel(killed(2, 'sidecar'), { uptimeSeconds: 100.004 }),
+      ]),
+    ).toEqual([first, lone(2, 'sidecar', 100.004)]);
+  });
+
+  it('a line ending like the group line but not starting "Tasks in " is not one', () => {
+    expect(
+      killsOf([
+        kernel(HEADER, { uptimeSeconds: 100 }),
+        kernel(SUMMARY, { uptimeSeconds: 100.001 }),
+        kernel(killed(1, 'java'), { uptimeSeconds: 100.002 }),
+        kernel('Tasks inside /pod are going to be killed due to memory.oom.group set', { uptimeSeconds: 100.003 }),
+        kernel(killed(2, 'sidecar'), { uptimeSeconds: 100.004 }),
+      ]),
+    ).toEqual([first, lone(2, 'sidecar', 100.004)]);
+  });
+
   it('only a kill with a report of its own starts a group: a second group line after a member passes nothing on', () => {
     expect(
       killsOf([
@@ -571,6 +632,19 @@ describe('a name split over records before the header line', () => {
         kernel(KILLED, { uptimeSeconds: 3 }),
       ]),
     ).toEqual([kill({ pid: 48845, comm: 'python', invoker: 'a\nb', ...FIELDS_5_KILL, uptimeSeconds: 3, prefixConstraint: 'global' })]);
+  });
+});
+
+describe('earlyoom: its wordings only at the start of the line', () => {
+  const earlyoom = (message: string): LogRecord => ({ message, fromKernel: false, identifier: 'earlyoom', time: null, uptimeSeconds: null });
+  it.each([
+    'startup: sending SIGTERM to process 12006 "python3": badness 209, VmRSS 2891 MiB',
+    'kept: killing process 27541 "bash" with signal 15: badness 550, VmRSS 7609 MiB',
+    "Kept: Killing process 'bash' with signal 15, pid: 5874, badness: 538, VmRSS: 3160 MiB",
+    'Kept: Killing process 7981 htop',
+    'Killing process: tail, pid: 5476, badness: 367, VmRSS: 719 MiB (and more)',
+  ])('%s', (message) => {
+    expect(killsOf([earlyoom(message)])).toEqual([]);
   });
 });
 
