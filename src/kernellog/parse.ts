@@ -316,7 +316,8 @@ export function createOomParser(): OomParser {
       if (colon > 0 && colon <= 64) {
         const prefix = m.slice(0, colon);
         if (PREFIX_LABEL.has(prefix) || /out of memory/i.test(prefix)) {
-          if (m.startsWith(KILLED, colon + 2)) return killLine(rec, prefix, colon + 2 + KILLED.length);
+          // `at` in the decoded text: an escape in the prefix (kmsg's "\x5c" for a backslash) makes that shorter.
+          if (m.startsWith(KILLED, colon + 2)) return killLine(rec, prefix, unescape(prefix, rec.escapes).length + 2 + KILLED.length);
           if (m.endsWith(ALREADY_EXITING)) {
             clear();
             return null;
@@ -437,7 +438,7 @@ export function createOomParser(): OomParser {
   }
 
   function killLine(rec: LogRecord, prefix: string, at: number): OomKill | null {
-    // The prefix and "Killed process " are plain ASCII, which no writer escapes: `at` holds in the decoded text.
+    // `at` is in the decoded text (the caller decoded the prefix before it; "Killed process " is plain ASCII).
     const text = unescape(rec.message, rec.escapes);
     const v = parseVictim(text, at, prefix === '' ? choicePrefix : prefix);
     if (v === null) return null;

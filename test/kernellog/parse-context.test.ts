@@ -190,6 +190,30 @@ describe('the kill line forms', () => {
     expect(killsOf([kernel('Out of memory: Killed process 2411, UID 48, (a), UID 9, ')])).toEqual([kill({ pid: 2411, comm: 'a', uid: 48, prefixConstraint: 'global' })]);
   });
 
+  it('an escape in the prefix (kmsg writes a backslash as "\\x5c") does not move where the pid is read', () => {
+    expect(
+      killsOf([
+        kernel(
+          'M\\x5cemory cgroup out of memory: Killed process 141316 ( mount) total-vm:22008kB, anon-rss:168kB, file-rss:940kB, shmem-rss:0kB, UID:0 pgtables:84kB oom_score_adj:-997',
+          { uptimeSeconds: 18026.231376, escapes: 'kmsg' },
+        ),
+      ]),
+    ).toEqual([
+      kill({
+        pid: 141316,
+        comm: ' mount',
+        uid: 0,
+        totalVmBytes: 22008 * KB,
+        anonRssBytes: 168 * KB,
+        fileRssBytes: 940 * KB,
+        shmemRssBytes: 0,
+        pgtablesBytes: 84 * KB,
+        oomScoreAdj: -997,
+        uptimeSeconds: 18026.231376,
+      }),
+    ]);
+  });
+
   it('a pid needs digits', () => {
     expect(killsOf([kernel('Out of memory: Killed process  (java) total-vm:4348kB, anon-rss:1204kB, file-rss:0kB')])).toEqual([]);
   });
