@@ -165,14 +165,14 @@ function fenced(line: string, nowMs: number | undefined, json: JsonFields | null
   return dispatch(rest, nowMs, json);
 }
 
-/** "  12\t[ 1.5] msg", "12 Mar  9 ...": an editor's or `cat -n`'s line number before a dmesg or syslog line. */
+/** "  12\t[ 1.5] msg", "12 Mar  9 ...": an editor's or `cat -n`'s line number before a dmesg, syslog or journal line. */
 function numbered(line: string, nowMs: number | undefined): LogRecord | null {
   const m = LINE_NUMBER.exec(line);
   if (!m) return null;
   const rest = line.slice(m[0].length);
   const c = rest.charCodeAt(0);
   if (c === 91) return bracketed(rest, nowMs);
-  if (c >= 48 && c <= 57) return ISO_START.test(rest) ? isoLine(rest) : null;
+  if (c >= 48 && c <= 57) return ISO_START.test(rest) ? isoLine(rest) : unixLine(rest);
   if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return syslog3164(rest, nowMs) ?? weekdayLine(rest);
   return null;
 }
@@ -656,18 +656,23 @@ function tagIdentifier(line: string, from: number, colon: number): string | null
 const ENGLISH_MONTHS = new Map(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m, i) => [m, i]));
 
 // %b in locales whose logs show up in bug reports; a month we cannot read leaves the time unknown, not wrong.
+// One row a month, each name once (lower case): Russian (genitive and nominative), French, German,
+// Spanish, Italian, Portuguese, Polish, Chinese and Japanese.
 const LOCAL_MONTHS: ReadonlyMap<string, number> = new Map(
   [
-    ['янв', 'фев', 'мар', 'апр', 'мая', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'],
-    ['янв', 'фев', 'мар', 'апр', 'май', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'],
-    ['janv.', 'févr.', 'mars', 'avril', 'mai', 'juin', 'juil.', 'août', 'sept.', 'oct.', 'nov.', 'déc.'],
-    ['Jan', 'Feb', 'Mär', 'Apr', 'Mai', 'Jun', 'Jul', 'Aug', 'Sep', 'Okt', 'Nov', 'Dez'],
-    ['ene', 'feb', 'mar', 'abr', 'may', 'jun', 'jul', 'ago', 'sep', 'oct', 'nov', 'dic'],
-    ['gen', 'feb', 'mar', 'apr', 'mag', 'giu', 'lug', 'ago', 'set', 'ott', 'nov', 'dic'],
-    ['jan', 'fev', 'mar', 'abr', 'mai', 'jun', 'jul', 'ago', 'set', 'out', 'nov', 'dez'],
-    ['sty', 'lut', 'mar', 'kwi', 'maj', 'cze', 'lip', 'sie', 'wrz', 'paź', 'lis', 'gru'],
-    ['1月', '2月', '3月', '4月', '5月', '6月', '7月', '8月', '9月', '10月', '11月', '12月'],
-  ].flatMap((names) => names.map((n, i): [string, number] => [n.toLowerCase(), i])),
+    ['янв', 'janv.', 'jan', 'ene', 'gen', 'sty', '1月'],
+    ['фев', 'févr.', 'feb', 'fev', 'lut', '2月'],
+    ['мар', 'mars', 'mär', 'mar', '3月'],
+    ['апр', 'avril', 'apr', 'abr', 'kwi', '4月'],
+    ['мая', 'май', 'mai', 'may', 'mag', 'maj', '5月'],
+    ['июн', 'juin', 'jun', 'giu', 'cze', '6月'],
+    ['июл', 'juil.', 'jul', 'lug', 'lip', '7月'],
+    ['авг', 'août', 'aug', 'ago', 'sie', '8月'],
+    ['сен', 'sept.', 'sep', 'set', 'wrz', '9月'],
+    ['окт', 'oct.', 'okt', 'oct', 'ott', 'out', 'paź', '10月'],
+    ['ноя', 'nov.', 'nov', 'lis', '11月'],
+    ['дек', 'déc.', 'dez', 'dic', 'gru', '12月'],
+  ].flatMap((names, month) => names.map((n): [string, number] => [n, month])),
 );
 
 function monthIndex(token: string): number | undefined {

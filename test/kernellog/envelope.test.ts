@@ -896,3 +896,61 @@ describe('createLineReader: the fields dmesg --json gives a record', () => {
     expect(read(['   "time": 3,', '   "msg": "a"', '   "msg": "b"']).map((r) => r?.uptimeSeconds)).toEqual([undefined, 3, null]);
   });
 });
+
+/**
+ * Each form is read where it starts the line (after the indentation, quotes, fences and line numbers taken
+ * off first), never found further in: a line that only holds a form after some other prefix (a
+ * `kubectl logs --prefix` pod name, a pdsh host, a Markdown list marker) is text, whole.
+ */
+describe('parseLine: a form counts at the start of the line only', () => {
+  const NOW_UTC = Date.UTC(2026, 10, 27, 12, 0, 0);
+  const text = (message: string): LogRecord => rec(message);
+  it.each<[string, string, LogRecord | null]>([
+    [
+      'an indented line holding "KEY=" is no kmsg continuation line',
+      '    [    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.0-45-generic root=UUID=4f2c ro quiet splash',
+      dmesg('Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.0-45-generic root=UUID=4f2c ro quiet splash', { uptimeSeconds: 0 }),
+    ],
+    ['dmesg -e, a delta of ten seconds or more', '[ +12.004185] oom_reaper: reaped process 1039 (netifd)', dmesg('oom_reaper: reaped process 1039 (netifd)')],
+    // The kernel prints empty lines; an editor strips the blank after the stamp (logread-lede2878.txt has one).
+    ['dmesg -e, an empty message without its blank', '[  +0.000003]', dmesg('')],
+    [
+      'a systemd status line holding a dmesg -e stamp',
+      '[  OK  ] Started Session c1 of User root [  +0.000214]',
+      text('[  OK  ] Started Session c1 of User root [  +0.000214]'),
+    ],
+    [
+      'kubectl logs --prefix, dmesg -e',
+      '[pod/debug-node-7x2k/debugger] [Nov 27 10:00] Out of memory: Killed process 3370 (smbd)',
+      text('[pod/debug-node-7x2k/debugger] [Nov 27 10:00] Out of memory: Killed process 3370 (smbd)'),
+    ],
+    [
+      'kubectl logs --prefix, dmesg -T',
+      '[pod/debug-node-7x2k/debugger] [Fri Nov 27 10:00:00 2026] Out of memory: Killed process 3370 (smbd)',
+      text('[pod/debug-node-7x2k/debugger] [Fri Nov 27 10:00:00 2026] Out of memory: Killed process 3370 (smbd)'),
+    ],
+    [
+      'pdsh, dmesg -x',
+      'node1: kern  :info  : [ 1.5] Out of memory: Killed process 3370 (smbd)',
+      text('node1: kern  :info  : [ 1.5] Out of memory: Killed process 3370 (smbd)'),
+    ],
+    ['pdsh, logread', 'AP1: Sat Jan 25 09:40:15 2020 kern.err kernel: x', text('AP1: Sat Jan 25 09:40:15 2020 kern.err kernel: x')],
+    ['pdsh, journalctl -o short-full', 'DB1: Mon 2026-11-30 15:37:46 UTC vm kernel: x', text('DB1: Mon 2026-11-30 15:37:46 UTC vm kernel: x')],
+    [
+      'a stamp to the minute, a full one in the message',
+      '2026-11-27T10:00+00:00 host app[5]: retry at 2026-11-27T10:05:00Z now',
+      text('2026-11-27T10:00+00:00 host app[5]: retry at 2026-11-27T10:05:00Z now'),
+    ],
+    ['a Markdown list marker is no line number', '1. Nov 27 10:00:00 host kernel: x', text('1. Nov 27 10:00:00 host kernel: x')],
+    ['cat -n of journalctl -o short-unix', '    12\t1796053066.020418 vm kernel: Call Trace:', kern('Call Trace:', { time: '2026-11-30T15:37:46.020Z' })],
+    ['a line number before short-unix', '12 1796053066.020418 vm kernel: Call Trace:', kern('Call Trace:', { time: '2026-11-30T15:37:46.020Z' })],
+    // JSON punctuation is a line of brackets, braces, commas and blanks only.
+    ['C code is no JSON punctuation', '};', text('};')],
+    ['JSON punctuation with blanks between', '} ]', null],
+    // A separator is "--" or "-- ... --" from the start, with blanks after; a Markdown rule is text.
+    ['grep\'s "--" with a blank after it', '-- ', text('--')],
+    ['a Markdown rule', '---', text('---')],
+  ])('%s', (_name, line, expected) => {
+    expect(parseLine(line, NOW_UTC)).toEqual(expected);
+  });
+});
