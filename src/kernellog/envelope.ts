@@ -92,8 +92,6 @@ function readLine(line: string, nowMs: number | undefined, json: JsonFields | nu
 
 function dispatch(line: string, nowMs: number | undefined, json: JsonFields | null): LogRecord | null {
   const c = line.charCodeAt(0);
-  // Letters first: syslog files, the commonest input, start with the month.
-  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return syslog3164(line, nowMs) ?? weekdayLine(line) ?? dmesgDecoded(line, nowMs) ?? bare(line);
   if (c >= 48 && c <= 57) return digitLine(line, nowMs);
   if (c === 91 /* [ */) return bracketed(line, nowMs) ?? bare(line);
   if (c === 123 /* { */) {
@@ -116,6 +114,7 @@ function dispatch(line: string, nowMs: number | undefined, json: JsonFields | nu
     return JSON_PUNCTUATION.test(line) ? null : bare(line);
   }
   if (c === 45 /* - */ && SEPARATOR.test(line)) return separator();
+  // Letters (syslog files, the commonest input, start with the month) and the rest.
   return syslog3164(line, nowMs) ?? weekdayLine(line) ?? dmesgDecoded(line, nowMs) ?? bare(line);
 }
 
@@ -142,15 +141,12 @@ function dmesgRecord(message: string, uptime: number | null, time: string | null
 
 // --- pasted text ----------------------------------------------------------------------------------
 
-/** "> " Markdown and e-mail quotes, nested ("> > "), before any of the forms. */
+/**
+ * "> " Markdown and e-mail quotes, nested ("> > "), before any of the forms: the mark goes, and what follows
+ * is read as a line of its own (the blank after the mark as indentation, a nested quote's mark as a mark).
+ */
 function quoted(line: string, nowMs: number | undefined, json: JsonFields | null): LogRecord | null {
-  let i = 0;
-  while (i < line.length) {
-    const ch = line.charCodeAt(i);
-    if (ch !== 62 && ch !== 32 && ch !== 9) break;
-    i++;
-  }
-  return i >= line.length ? null : dispatch(line.slice(i), nowMs, json);
+  return line.length === 1 ? null : dispatch(line.slice(1), nowMs, json);
 }
 
 /** A fence line ("```", "```console", "~~~") holds no record; "```Mar  9 ..." opens a fence on a log line. */
@@ -159,7 +155,7 @@ function fenced(line: string, nowMs: number | undefined, json: JsonFields | null
   let i = 0;
   while (line.charCodeAt(i) === mark) i++;
   if (i < 3) return syslog3164(line, nowMs) ?? bare(line);
-  const rest = line.slice(i).trimStart();
+  const rest = line.slice(i).trim();
   // An info string ("console", "text") is one word; a log line has spaces.
   if (rest.indexOf(' ') === -1) return null;
   return dispatch(rest, nowMs, json);
@@ -170,11 +166,10 @@ function numbered(line: string, nowMs: number | undefined): LogRecord | null {
   const m = LINE_NUMBER.exec(line);
   if (!m) return null;
   const rest = line.slice(m[0].length);
-  const c = rest.charCodeAt(0);
-  if (c === 91) return bracketed(rest, nowMs);
-  if (c >= 48 && c <= 57) return ISO_START.test(rest) ? isoLine(rest) : unixLine(rest);
-  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return syslog3164(rest, nowMs) ?? weekdayLine(rest);
-  return null;
+  if (rest.charCodeAt(0) === 91) return bracketed(rest, nowMs);
+  if (ISO_START.test(rest)) return isoLine(rest);
+  // No form after the number ("204 total pagecache pages"): null, and the caller keeps the line whole.
+  return syslog3164(rest, nowMs) ?? weekdayLine(rest) ?? dmesgDecoded(rest, nowMs) ?? unixLine(rest);
 }
 
 // grep -n writes "12:" before a match and "12-" before a context line.
@@ -203,7 +198,7 @@ const UNIX_TS = /^(\d{9,11})\.(\d{1,9}) /;
 
 // --- uptime "[ 7063.247407]" -----------------------------------------------------------------------
 
-/** Parses "[  123.456789]" (optionally "[  123.456789 <    0.000003>]") at `at`; returns the index after "]" or -1. */
+/** Parses "[  123.456789]" (optionally "[  123.456789 <    0.000003>]") at `at` into out.v; returns the index after "]" or -1. */
 function uptimeAt(s: string, at: number, out: { v: number }): number {
   if (s.charCodeAt(at) !== 91) return -1;
   let i = at + 1;
@@ -224,14 +219,12 @@ function uptimeAt(s: string, at: number, out: { v: number }): number {
     scale *= 10;
   }
   if (scale === 1 || intDigits > 10) return -1;
-  if (s.charCodeAt(i) === 32 && s.charCodeAt(i + 1) === 60 /* < */) {
-    const close = s.indexOf('>', i);
-    if (close === -1) return -1;
-    i = close + 1;
-  }
-  if (s.charCodeAt(i) !== 93 /* ] */) return -1;
   out.v = whole / scale;
-  return i + 1;
+  if (s.charCodeAt(i) === 93 /* ] */) return i + 1;
+  // dmesg -d: " <    0.000003>", the time since the record before, inside the brackets.
+  if (s.charCodeAt(i) !== 32 || s.charCodeAt(i + 1) !== 60 /* < */) return -1;
+  const close = s.indexOf('>]', i);
+  return close === -1 ? -1 : close + 2;
 }
 
 const scratch = { v: 0 };
@@ -263,14 +256,12 @@ function bracketed(line: string, nowMs: number | undefined): LogRecord | null {
   }
   let m = DMESG_CTIME.exec(line);
   if (m) {
-    const month = ENGLISH_MONTHS.get(m[1]!);
-    const time = month === undefined ? null : localIso(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
+    const time = localIso(Number(m[6]), englishMonth(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
     return dmesgRecord(line.slice(m[0].length), null, time);
   }
   m = DMESG_HUMAN.exec(line);
   if (m) {
-    const month = ENGLISH_MONTHS.get(m[1]!);
-    const time = month === undefined ? null : yearlessIso(month, Number(m[2]), Number(m[3]), Number(m[4]), 0, 0, nowMs);
+    const time = yearlessIso(englishMonth(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), 0, 0, nowMs);
     return dmesgRecord(line.slice(m[0].length), null, time);
   }
   return null;
@@ -493,9 +484,8 @@ function syslog3164(line: string, nowMs: number | undefined): LogRecord | null {
   const m = SYSLOG_TS.exec(line);
   if (!m) return null;
   const stamp = m[0];
-  const month = monthIndex(m[1]!);
   const ms = m[6] === undefined ? 0 : Number((m[6] + '00').slice(0, 3));
-  const time = month === undefined ? null : yearlessIso(month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms, nowMs);
+  const time = yearlessIso(monthIndex(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms, nowMs);
   // Sub-second stamps (short-precise) differ on every line: caching them would only cost.
   if (m[6] === undefined) {
     last3164Key = stamp;
@@ -514,8 +504,7 @@ function weekdayLine(line: string): LogRecord | null {
   if (c < 65 || c > 90) return null;
   let m = LOGREAD_TS.exec(line);
   if (m) {
-    const month = ENGLISH_MONTHS.get(m[1]!);
-    const time = month === undefined ? null : localIso(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
+    const time = localIso(Number(m[6]), englishMonth(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
     return afterTimestamp(line, m[0].length, time) ?? untagged(line, m[0].length, time);
   }
   m = SHORT_FULL_TS.exec(line);
@@ -675,14 +664,19 @@ const LOCAL_MONTHS: ReadonlyMap<string, number> = new Map(
   ].flatMap((names, month) => names.map((n): [string, number] => [n, month])),
 );
 
-function monthIndex(token: string): number | undefined {
-  return ENGLISH_MONTHS.get(token) ?? LOCAL_MONTHS.get(token.toLowerCase());
+// A month is 0 to 11, or NaN for a word that is none: the date it makes is invalid, and localIso's time null.
+function englishMonth(token: string): number {
+  return ENGLISH_MONTHS.get(token) ?? NaN;
+}
+
+function monthIndex(token: string): number {
+  return ENGLISH_MONTHS.get(token) ?? LOCAL_MONTHS.get(token.toLowerCase()) ?? NaN;
 }
 
 function localIso(year: number, month: number, day: number, h: number, mi: number, s: number, ms: number): string | null {
   const d = new Date(year, month, day, h, mi, s, ms);
-  // Reject what Date silently rolls over (Feb 31, hour 25).
-  if (d.getDate() !== day || d.getHours() !== h || Number.isNaN(d.getTime())) return null;
+  // Reject what Date silently rolls over (Feb 31, hour 25, minute 75) and what it cannot make (NaN).
+  if (d.getDate() !== day || d.getHours() !== h) return null;
   return d.toISOString();
 }
 

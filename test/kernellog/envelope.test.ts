@@ -944,12 +944,39 @@ describe('parseLine: a form counts at the start of the line only', () => {
     ['a Markdown list marker is no line number', '1. Nov 27 10:00:00 host kernel: x', text('1. Nov 27 10:00:00 host kernel: x')],
     ['cat -n of journalctl -o short-unix', '    12\t1796053066.020418 vm kernel: Call Trace:', kern('Call Trace:', { time: '2026-11-30T15:37:46.020Z' })],
     ['a line number before short-unix', '12 1796053066.020418 vm kernel: Call Trace:', kern('Call Trace:', { time: '2026-11-30T15:37:46.020Z' })],
+    [
+      'a line number before a Russian month (cat -n, rfjakob/earlyoom#121)',
+      '     3\tапр 28 01:23:30 PC kernel: Out of memory: Kill process 27541 (bash) score 572 or sacrifice child',
+      kern('Out of memory: Kill process 27541 (bash) score 572 or sacrifice child', { time: '2026-04-27T19:53:30.000Z' }),
+    ],
+    ['a line number before a Chinese month', '3 4月 28 01:23:30 PC kernel: x', kern('x', { time: '2026-04-27T19:53:30.000Z' })],
+    ['grep -n of dmesg -x', '12:kern  :err   : [ 7063.247407] x', dmesg('x', { uptimeSeconds: 7063.247407 })],
+    ['grep -n of dmesg -x, user facility', '12:user  :warn  : [   12.5] x', dmesg('x', { fromKernel: false, uptimeSeconds: 12.5 })],
+    ['a line number before no form', '204 total pagecache pages', text('204 total pagecache pages')],
     // JSON punctuation is a line of brackets, braces, commas and blanks only.
     ['C code is no JSON punctuation', '};', text('};')],
     ['JSON punctuation with blanks between', '} ]', null],
     // A separator is "--" or "-- ... --" from the start, with blanks after; a Markdown rule is text.
     ['grep\'s "--" with a blank after it', '-- ', text('--')],
     ['a Markdown rule', '---', text('---')],
+  ])('%s', (_name, line, expected) => {
+    expect(parseLine(line, NOW_UTC)).toEqual(expected);
+  });
+});
+
+describe('parseLine: marks and stamps at their edges', () => {
+  const NOW_UTC = Date.UTC(2026, 10, 27, 12, 0, 0);
+  it.each<[string, string, LogRecord | null]>([
+    // CommonMark allows blanks between the fence and its info string, and after it.
+    ['a fence, a blank, its language', '``` console', null],
+    ['a fence, its language, a blank', '```console ', null],
+    // A quote mark goes alone: the blank after it is indentation, and " KEY=" then a kmsg continuation line.
+    ['a quoted kmsg continuation line', '> SUBSYSTEM=acpi', null],
+    ['dmesg -d without the "<" of its delta', '[ 7063.247407 0.000003>] x', rec('[ 7063.247407 0.000003>] x')],
+    ['a minute past 59 is no time (RFC 3164)', 'Nov 27 10:75:00 host kernel: x', kern('x')],
+    ['a minute past 59 is no time (dmesg -T)', '[Fri Nov 27 10:75:00 2026] x', dmesg('x')],
+    ['short-full with tenths', 'Fri 2026-11-27 10:00:00.5 UTC host kernel: x', kern('x', { time: '2026-11-27T10:00:00.500Z' })],
+    ['short-full with hundredths', 'Fri 2026-11-27 10:00:00.25 UTC host kernel: x', kern('x', { time: '2026-11-27T10:00:00.250Z' })],
   ])('%s', (_name, line, expected) => {
     expect(parseLine(line, NOW_UTC)).toEqual(expected);
   });
