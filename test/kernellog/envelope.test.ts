@@ -972,6 +972,8 @@ describe('parseLine: marks and stamps at their edges', () => {
     ['a fence, its language, a blank', '```console ', null],
     // A quote mark goes alone: the blank after it is indentation, and " KEY=" then a kmsg continuation line.
     ['a quoted kmsg continuation line', '> SUBSYSTEM=acpi', null],
+    // An uptime has a dot between its seconds and their fraction, and nothing else there.
+    ['an IRC log line', '[10:42] <alice> the OOM killer took mysqld again', rec('[10:42] <alice> the OOM killer took mysqld again')],
     ['dmesg -d without the "<" of its delta', '[ 7063.247407 0.000003>] x', rec('[ 7063.247407 0.000003>] x')],
     ['a minute past 59 is no time (RFC 3164)', 'Nov 27 10:75:00 host kernel: x', kern('x')],
     ['a minute past 59 is no time (dmesg -T)', '[Fri Nov 27 10:75:00 2026] x', dmesg('x')],
