@@ -319,10 +319,11 @@ function priLine(line: string, nowMs: number | undefined): LogRecord | null {
   // Some senders (BusyBox's remote logging among them) put a space after the PRI.
   if (line.charCodeAt(at) === 32) at++;
   const rest = line.slice(at);
-  const c = rest.charCodeAt(0);
-  let r: LogRecord | null = null;
-  if (c >= 48 && c <= 57) r = rfc5424(rest, 0, facility) ?? (ISO_START.test(rest) ? isoLine(rest) : syslog3164(rest, nowMs));
-  else if (c !== 91) r = syslog3164(rest, nowMs) ?? weekdayLine(rest);
+  // "[" opens dmesg -r's other stamps (with -T, -e); anything else is a syslog line.
+  const r =
+    rest.charCodeAt(0) === 91
+      ? bracketed(rest, nowMs)
+      : (rfc5424(rest, 0, facility) ?? (ISO_START.test(rest) ? isoLine(rest) : (syslog3164(rest, nowMs) ?? weekdayLine(rest))));
   if (r === null) return { message: rest, fromKernel: facility === 0, identifier: null, time: null, uptimeSeconds: null };
   r.fromKernel &&= facility === 0;
   return r;
@@ -387,7 +388,7 @@ function dmesgDecoded(line: string, nowMs: number | undefined): LogRecord | null
   const m = DMESG_DECODED.exec(line);
   if (!m) return null;
   const rest = line.slice(m[0].length);
-  const r = (rest.charCodeAt(0) === 91 ? bracketed(rest, nowMs) : null) ?? dmesgRecord(rest, null, null);
+  const r = bracketed(rest, nowMs) ?? dmesgRecord(rest, null, null);
   r.fromKernel &&= m[1] === 'kern';
   return r;
 }
@@ -423,7 +424,7 @@ function jsonMember(line: string, json: JsonFields | null): LogRecord | null {
     const r = bare(value);
     if (json !== null) {
       if (json.fac !== null) r.fromKernel = json.fac === 'kern';
-      else if (json.pri !== null) r.fromKernel = json.pri < 8;
+      else if ((json.pri ?? 0) >= 8) r.fromKernel = false;
       r.uptimeSeconds = json.time;
       resetJson(json);
     }
@@ -500,8 +501,6 @@ const LOGREAD_TS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) {1,2}(\d{1,
 const SHORT_FULL_TS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) /;
 
 function weekdayLine(line: string): LogRecord | null {
-  const c = line.charCodeAt(0);
-  if (c < 65 || c > 90) return null;
   let m = LOGREAD_TS.exec(line);
   if (m) {
     const time = localIso(Number(m[6]), englishMonth(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
@@ -575,7 +574,7 @@ function afterTimestamp(line: string, at: number, time: string | null): LogRecor
     tagStart = sp + 1;
     sp = line.indexOf(' ', tagStart);
     end = sp === -1 ? line.length : sp;
-    if (end - 1 <= tagStart || line.charCodeAt(end - 1) !== 58) return afterFacility(line, at, time);
+    if (line.charCodeAt(end - 1) !== 58) return afterFacility(line, at, time);
     // "kern.err kernel:" (OpenWrt logread) rather than "host kernel:"; "ftp.err" is the shortest of those.
     if (tagStart - 1 - at >= 7) facility = facilityOf(line, at, tagStart - 1);
   }
@@ -591,17 +590,16 @@ function afterFacility(line: string, at: number, time: string | null): LogRecord
   if (facility === null) return null;
   const sp3 = line.indexOf(' ', sp2 + 1);
   const end = sp3 === -1 ? line.length : sp3;
-  if (end - 1 <= sp2 + 1 || line.charCodeAt(end - 1) !== 58) return null;
+  if (line.charCodeAt(end - 1) !== 58) return null;
   return tagged(line, sp2 + 1, end, facility, time);
 }
 
 /** The record of a syslog line whose tag is [tagStart, end - 1) and message follows `end`. */
 function tagged(line: string, tagStart: number, end: number, facility: string | null, time: string | null): LogRecord | null {
-  const colon = end - 1;
-  // Nearly every line of a kernel log has this tag: no need to cut it out of the line.
-  const identifier = colon - tagStart === 6 && line.startsWith('kernel', tagStart) ? 'kernel' : tagIdentifier(line, tagStart, colon);
+  // An empty tag (a lone ":") is none: tagIdentifier gives null.
+  const identifier = tagIdentifier(line, tagStart, end - 1);
   if (identifier === null) return null;
-  const msgStart = end < line.length ? end + 1 : end;
+  const msgStart = end + 1;
   if (identifier === 'kernel') return kernelMessage(line, msgStart, time, facility === null || facility === 'kern');
   // `escapes` present, if undefined, to give every record of a syslog file one shape.
   return { message: line.slice(msgStart), fromKernel: false, identifier, time, uptimeSeconds: null, escapes: undefined };
@@ -625,7 +623,7 @@ function tagIdentifier(line: string, from: number, colon: number): string | null
   if (colon <= from) return null;
   let end = colon;
   if (line.charCodeAt(colon - 1) === 93 /* ] */) {
-    const open = line.lastIndexOf('[', colon - 1);
+    const open = line.lastIndexOf('[', colon);
     if (open <= from) return null;
     for (let i = open + 1; i < colon - 1; i++) {
       const ch = line.charCodeAt(i);

@@ -977,6 +977,21 @@ describe('parseLine: marks and stamps at their edges', () => {
     ['dmesg -d without the "<" of its delta', '[ 7063.247407 0.000003>] x', rec('[ 7063.247407 0.000003>] x')],
     ['a minute past 59 is no time (RFC 3164)', 'Nov 27 10:75:00 host kernel: x', kern('x')],
     ['a minute past 59 is no time (dmesg -T)', '[Fri Nov 27 10:75:00 2026] x', dmesg('x')],
+    // A PRI is 1 to 3 digits, as RFC 5424 writes it (no leading zeros): more digits are no PRI.
+    ['a PRI of four digits', '<0006>x', rec('<0006>x')],
+    ['dmesg -r -T', '<6>[Fri Nov 27 10:00:00 2026] x', dmesg('x', { time: '2026-11-27T04:30:00.000Z' })],
+    ['dmesg -r -e, user facility', '<14>[Nov 27 10:00] x', dmesg('x', { fromKernel: false, time: '2026-11-27T04:30:00.000Z' })],
+    // RFC 5424 STRUCTURED-DATA is "-" or "[...]": two blanks after MSGID leave it empty, which it may not be.
+    ['RFC 5424 without STRUCTURED-DATA', '1 2026-11-27T10:00:00Z host app 12 -  msg', rec('host app 12 -  msg', { fromKernel: false, time: '2026-11-27T10:00:00.000Z' })],
+    // A year-less stamp up to a day ahead of now (12:00 UTC, 17:30 local) is this year's; one second more, last year's.
+    ['a day ahead', 'Nov 28 17:30:00 host kernel: x', kern('x', { time: '2026-11-28T12:00:00.000Z' })],
+    ['a day and a second ahead', 'Nov 28 17:30:01 host kernel: x', kern('x', { time: '2025-11-28T12:00:01.000Z' })],
+    // short-full's numeric zone is the whole zone word; any other word is read as local time.
+    ['short-full, a zone word holding an offset', 'Fri 2026-11-27 10:00:00 GMT+03 host kernel: x', kern('x', { time: '2026-11-27T04:30:00.000Z' })],
+    ['short-full, an offset with seconds', 'Fri 2026-11-27 10:00:00 +03:00:00 host kernel: x', kern('x', { time: '2026-11-27T04:30:00.000Z' })],
+    // A tag is a name before ":": a lone ":" is taken as the host, and a word without ":" is no tag.
+    ['a lone ":" before the tag', 'Nov 27 10:00:00 : kernel: x', kern('x', { time: '2026-11-27T04:30:00.000Z' })],
+    ['short-monotonic, a second word without ":"', '[ 1.5] host kernel, x', dmesg('host kernel, x', { uptimeSeconds: 1.5 })],
     ['short-full with tenths', 'Fri 2026-11-27 10:00:00.5 UTC host kernel: x', kern('x', { time: '2026-11-27T10:00:00.500Z' })],
     ['short-full with hundredths', 'Fri 2026-11-27 10:00:00.25 UTC host kernel: x', kern('x', { time: '2026-11-27T10:00:00.250Z' })],
   ])('%s', (_name, line, expected) => {
