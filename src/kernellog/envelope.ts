@@ -189,8 +189,8 @@ function unixLine(line: string): LogRecord | null {
   const m = UNIX_TS.exec(line);
   if (!m) return null;
   const ms = Number(m[1]) * 1000 + Number((m[2] + '00').slice(0, 3));
-  const t = new Date(ms);
-  const time = Number.isNaN(t.getTime()) ? null : t.toISOString();
+  // Eleven digits of seconds stay far inside Date's range: the time is always valid.
+  const time = new Date(ms).toISOString();
   return afterTimestamp(line, m[0].length, time) ?? untagged(line, m[0].length, time);
 }
 
@@ -530,7 +530,8 @@ function zonedIso(m: RegExpExecArray): string | null {
   }
   if (offset === null) return localIso(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
   const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms) - offset * 60_000;
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
+  // Four-digit years and two-digit fields keep Date.UTC finite (a day past the month's end rolls over).
+  return new Date(t).toISOString();
 }
 
 /**
