@@ -853,6 +853,9 @@ describe('parseLine: consecutive lines', () => {
       '2026-11-27T10:00:02Z host kernel: g',
       '2026-11-27T10:00:02Z host kernel: h',
       '2026-11-27T10:00:03+01:00 host kernel: i',
+      // A line that ends with the last stamp's text does not start with it.
+      'Nov 27 10:00:05 host kernel: j',
+      'Nov 27 10:00:06 host kernel: k at Nov 27 10:00:05 ',
     ];
     expect(lines.map((l) => parseLine(l, NOW_UTC)?.time)).toEqual([
       // Local time, UTC+05:30 as the suite runs; the ISO stamps with their own zones.
@@ -865,8 +868,22 @@ describe('parseLine: consecutive lines', () => {
       '2026-11-27T10:00:02.000Z',
       '2026-11-27T10:00:02.000Z',
       '2026-11-27T09:00:03.000Z',
+      '2026-11-27T04:30:05.000Z',
+      '2026-11-27T04:30:06.000Z',
     ]);
-    expect(lines.map((l) => parseLine(l, NOW_UTC)?.identifier)).toEqual(['kernel', 'app', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel']);
+    expect(lines.map((l) => parseLine(l, NOW_UTC)?.identifier)).toEqual([
+      'kernel',
+      'app',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+    ]);
   });
 });
 
@@ -888,6 +905,10 @@ describe('createLineReader: the fields dmesg --json gives a record', () => {
   it('takes a field only with its own type', () => {
     expect(msg(['   "pri": "14",', '   "fac": 1,', '   "time": "1.5",'])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
     expect(msg(['   "other": 14,', '   "times": 2,'])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
+  });
+
+  it('reads a "msg" line that comes first, before any "{" (a pasted fragment), as the kernel\'s', () => {
+    expect(createLineReader(Date.UTC(2026, 10, 27, 12))('   "msg": "m"')).toEqual(rec('m'));
   });
 
   it('forgets the fields of the record before, also at a "}" or a "{"', () => {
@@ -992,6 +1013,10 @@ describe('parseLine: marks and stamps at their edges', () => {
     // A tag is a name before ":": a lone ":" is taken as the host, and a word without ":" is no tag.
     ['a lone ":" before the tag', 'Nov 27 10:00:00 : kernel: x', kern('x', { time: '2026-11-27T04:30:00.000Z' })],
     ['short-monotonic, a second word without ":"', '[ 1.5] host kernel, x', dmesg('host kernel, x', { uptimeSeconds: 1.5 })],
+    ['dmesg -d without the blank before "<"', '[ 1.5x<0.1>] y', rec('[ 1.5x<0.1>] y')],
+    ['RFC 5424 cut short after two fields', '1 - - a', rec('1 - - a')],
+    ['a JSON key without its ":"', '"time"  5', rec('"time"  5')],
+    ["a tag's pid of digits only", 'Nov 27 10:00:00 host app[-1]: x', rec('host app[-1]: x', { fromKernel: false, time: '2026-11-27T04:30:00.000Z' })],
     ['short-full with tenths', 'Fri 2026-11-27 10:00:00.5 UTC host kernel: x', kern('x', { time: '2026-11-27T10:00:00.500Z' })],
     ['short-full with hundredths', 'Fri 2026-11-27 10:00:00.25 UTC host kernel: x', kern('x', { time: '2026-11-27T10:00:00.250Z' })],
   ])('%s', (_name, line, expected) => {
