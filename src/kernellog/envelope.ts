@@ -92,8 +92,6 @@ function readLine(line: string, nowMs: number | undefined, json: JsonFields | nu
 
 function dispatch(line: string, nowMs: number | undefined, json: JsonFields | null): LogRecord | null {
   const c = line.charCodeAt(0);
-  // Letters first: syslog files, the commonest input, start with the month.
-  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return syslog3164(line, nowMs) ?? weekdayLine(line) ?? dmesgDecoded(line, nowMs) ?? bare(line);
   if (c >= 48 && c <= 57) return digitLine(line, nowMs);
   if (c === 91 /* [ */) return bracketed(line, nowMs) ?? bare(line);
   if (c === 123 /* { */) {
@@ -116,6 +114,7 @@ function dispatch(line: string, nowMs: number | undefined, json: JsonFields | nu
     return JSON_PUNCTUATION.test(line) ? null : bare(line);
   }
   if (c === 45 /* - */ && SEPARATOR.test(line)) return separator();
+  // Letters (syslog files, the commonest input, start with the month) and the rest.
   return syslog3164(line, nowMs) ?? weekdayLine(line) ?? dmesgDecoded(line, nowMs) ?? bare(line);
 }
 
@@ -142,15 +141,12 @@ function dmesgRecord(message: string, uptime: number | null, time: string | null
 
 // --- pasted text ----------------------------------------------------------------------------------
 
-/** "> " Markdown and e-mail quotes, nested ("> > "), before any of the forms. */
+/**
+ * "> " Markdown and e-mail quotes, nested ("> > "), before any of the forms: the mark goes, and what follows
+ * is read as a line of its own (the blank after the mark as indentation, a nested quote's mark as a mark).
+ */
 function quoted(line: string, nowMs: number | undefined, json: JsonFields | null): LogRecord | null {
-  let i = 0;
-  while (i < line.length) {
-    const ch = line.charCodeAt(i);
-    if (ch !== 62 && ch !== 32 && ch !== 9) break;
-    i++;
-  }
-  return i >= line.length ? null : dispatch(line.slice(i), nowMs, json);
+  return line.length === 1 ? null : dispatch(line.slice(1), nowMs, json);
 }
 
 /** A fence line ("```", "```console", "~~~") holds no record; "```Mar  9 ..." opens a fence on a log line. */
@@ -159,22 +155,21 @@ function fenced(line: string, nowMs: number | undefined, json: JsonFields | null
   let i = 0;
   while (line.charCodeAt(i) === mark) i++;
   if (i < 3) return syslog3164(line, nowMs) ?? bare(line);
-  const rest = line.slice(i).trimStart();
+  const rest = line.slice(i).trim();
   // An info string ("console", "text") is one word; a log line has spaces.
   if (rest.indexOf(' ') === -1) return null;
   return dispatch(rest, nowMs, json);
 }
 
-/** "  12\t[ 1.5] msg", "12 Mar  9 ...": an editor's or `cat -n`'s line number before a dmesg or syslog line. */
+/** "  12\t[ 1.5] msg", "12 Mar  9 ...": an editor's or `cat -n`'s line number before a dmesg, syslog or journal line. */
 function numbered(line: string, nowMs: number | undefined): LogRecord | null {
   const m = LINE_NUMBER.exec(line);
   if (!m) return null;
   const rest = line.slice(m[0].length);
-  const c = rest.charCodeAt(0);
-  if (c === 91) return bracketed(rest, nowMs);
-  if (c >= 48 && c <= 57) return ISO_START.test(rest) ? isoLine(rest) : null;
-  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return syslog3164(rest, nowMs) ?? weekdayLine(rest);
-  return null;
+  if (rest.charCodeAt(0) === 91) return bracketed(rest, nowMs);
+  if (ISO_START.test(rest)) return isoLine(rest);
+  // No form after the number ("204 total pagecache pages"): null, and the caller keeps the line whole.
+  return syslog3164(rest, nowMs) ?? weekdayLine(rest) ?? dmesgDecoded(rest, nowMs) ?? unixLine(rest);
 }
 
 // grep -n writes "12:" before a match and "12-" before a context line.
@@ -194,8 +189,8 @@ function unixLine(line: string): LogRecord | null {
   const m = UNIX_TS.exec(line);
   if (!m) return null;
   const ms = Number(m[1]) * 1000 + Number((m[2] + '00').slice(0, 3));
-  const t = new Date(ms);
-  const time = Number.isNaN(t.getTime()) ? null : t.toISOString();
+  // Eleven digits of seconds stay far inside Date's range: the time is always valid.
+  const time = new Date(ms).toISOString();
   return afterTimestamp(line, m[0].length, time) ?? untagged(line, m[0].length, time);
 }
 
@@ -203,7 +198,7 @@ const UNIX_TS = /^(\d{9,11})\.(\d{1,9}) /;
 
 // --- uptime "[ 7063.247407]" -----------------------------------------------------------------------
 
-/** Parses "[  123.456789]" (optionally "[  123.456789 <    0.000003>]") at `at`; returns the index after "]" or -1. */
+/** Parses "[  123.456789]" (optionally "[  123.456789 <    0.000003>]") at `at` into out.v; returns the index after "]" or -1. */
 function uptimeAt(s: string, at: number, out: { v: number }): number {
   if (s.charCodeAt(at) !== 91) return -1;
   let i = at + 1;
@@ -224,14 +219,12 @@ function uptimeAt(s: string, at: number, out: { v: number }): number {
     scale *= 10;
   }
   if (scale === 1 || intDigits > 10) return -1;
-  if (s.charCodeAt(i) === 32 && s.charCodeAt(i + 1) === 60 /* < */) {
-    const close = s.indexOf('>', i);
-    if (close === -1) return -1;
-    i = close + 1;
-  }
-  if (s.charCodeAt(i) !== 93 /* ] */) return -1;
   out.v = whole / scale;
-  return i + 1;
+  if (s.charCodeAt(i) === 93 /* ] */) return i + 1;
+  // dmesg -d: " <    0.000003>", the time since the record before, inside the brackets.
+  if (s.charCodeAt(i) !== 32 || s.charCodeAt(i + 1) !== 60 /* < */) return -1;
+  const close = s.indexOf('>]', i);
+  return close === -1 ? -1 : close + 2;
 }
 
 const scratch = { v: 0 };
@@ -263,14 +256,12 @@ function bracketed(line: string, nowMs: number | undefined): LogRecord | null {
   }
   let m = DMESG_CTIME.exec(line);
   if (m) {
-    const month = ENGLISH_MONTHS.get(m[1]!);
-    const time = month === undefined ? null : localIso(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
+    const time = localIso(Number(m[6]), englishMonth(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
     return dmesgRecord(line.slice(m[0].length), null, time);
   }
   m = DMESG_HUMAN.exec(line);
   if (m) {
-    const month = ENGLISH_MONTHS.get(m[1]!);
-    const time = month === undefined ? null : yearlessIso(month, Number(m[2]), Number(m[3]), Number(m[4]), 0, 0, nowMs);
+    const time = yearlessIso(englishMonth(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), 0, 0, nowMs);
     return dmesgRecord(line.slice(m[0].length), null, time);
   }
   return null;
@@ -328,10 +319,11 @@ function priLine(line: string, nowMs: number | undefined): LogRecord | null {
   // Some senders (BusyBox's remote logging among them) put a space after the PRI.
   if (line.charCodeAt(at) === 32) at++;
   const rest = line.slice(at);
-  const c = rest.charCodeAt(0);
-  let r: LogRecord | null = null;
-  if (c >= 48 && c <= 57) r = rfc5424(rest, 0, facility) ?? (ISO_START.test(rest) ? isoLine(rest) : syslog3164(rest, nowMs));
-  else if (c !== 91) r = syslog3164(rest, nowMs) ?? weekdayLine(rest);
+  // "[" opens dmesg -r's other stamps (with -T, -e); anything else is a syslog line.
+  const r =
+    rest.charCodeAt(0) === 91
+      ? bracketed(rest, nowMs)
+      : (rfc5424(rest, 0, facility) ?? (ISO_START.test(rest) ? isoLine(rest) : (syslog3164(rest, nowMs) ?? weekdayLine(rest))));
   if (r === null) return { message: rest, fromKernel: facility === 0, identifier: null, time: null, uptimeSeconds: null };
   r.fromKernel &&= facility === 0;
   return r;
@@ -396,7 +388,7 @@ function dmesgDecoded(line: string, nowMs: number | undefined): LogRecord | null
   const m = DMESG_DECODED.exec(line);
   if (!m) return null;
   const rest = line.slice(m[0].length);
-  const r = (rest.charCodeAt(0) === 91 ? bracketed(rest, nowMs) : null) ?? dmesgRecord(rest, null, null);
+  const r = bracketed(rest, nowMs) ?? dmesgRecord(rest, null, null);
   r.fromKernel &&= m[1] === 'kern';
   return r;
 }
@@ -432,7 +424,7 @@ function jsonMember(line: string, json: JsonFields | null): LogRecord | null {
     const r = bare(value);
     if (json !== null) {
       if (json.fac !== null) r.fromKernel = json.fac === 'kern';
-      else if (json.pri !== null) r.fromKernel = json.pri < 8;
+      else if ((json.pri ?? 0) >= 8) r.fromKernel = false;
       r.uptimeSeconds = json.time;
       resetJson(json);
     }
@@ -493,9 +485,8 @@ function syslog3164(line: string, nowMs: number | undefined): LogRecord | null {
   const m = SYSLOG_TS.exec(line);
   if (!m) return null;
   const stamp = m[0];
-  const month = monthIndex(m[1]!);
   const ms = m[6] === undefined ? 0 : Number((m[6] + '00').slice(0, 3));
-  const time = month === undefined ? null : yearlessIso(month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms, nowMs);
+  const time = yearlessIso(monthIndex(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), ms, nowMs);
   // Sub-second stamps (short-precise) differ on every line: caching them would only cost.
   if (m[6] === undefined) {
     last3164Key = stamp;
@@ -510,12 +501,9 @@ const LOGREAD_TS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) {1,2}(\d{1,
 const SHORT_FULL_TS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))? (\S+) /;
 
 function weekdayLine(line: string): LogRecord | null {
-  const c = line.charCodeAt(0);
-  if (c < 65 || c > 90) return null;
   let m = LOGREAD_TS.exec(line);
   if (m) {
-    const month = ENGLISH_MONTHS.get(m[1]!);
-    const time = month === undefined ? null : localIso(Number(m[6]), month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
+    const time = localIso(Number(m[6]), englishMonth(m[1]!), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), 0);
     return afterTimestamp(line, m[0].length, time) ?? untagged(line, m[0].length, time);
   }
   m = SHORT_FULL_TS.exec(line);
@@ -542,7 +530,8 @@ function zonedIso(m: RegExpExecArray): string | null {
   }
   if (offset === null) return localIso(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms);
   const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms) - offset * 60_000;
-  return Number.isNaN(t) ? null : new Date(t).toISOString();
+  // Four-digit years and two-digit fields keep Date.UTC finite (a day past the month's end rolls over).
+  return new Date(t).toISOString();
 }
 
 /**
@@ -586,7 +575,7 @@ function afterTimestamp(line: string, at: number, time: string | null): LogRecor
     tagStart = sp + 1;
     sp = line.indexOf(' ', tagStart);
     end = sp === -1 ? line.length : sp;
-    if (end - 1 <= tagStart || line.charCodeAt(end - 1) !== 58) return afterFacility(line, at, time);
+    if (line.charCodeAt(end - 1) !== 58) return afterFacility(line, at, time);
     // "kern.err kernel:" (OpenWrt logread) rather than "host kernel:"; "ftp.err" is the shortest of those.
     if (tagStart - 1 - at >= 7) facility = facilityOf(line, at, tagStart - 1);
   }
@@ -602,17 +591,16 @@ function afterFacility(line: string, at: number, time: string | null): LogRecord
   if (facility === null) return null;
   const sp3 = line.indexOf(' ', sp2 + 1);
   const end = sp3 === -1 ? line.length : sp3;
-  if (end - 1 <= sp2 + 1 || line.charCodeAt(end - 1) !== 58) return null;
+  if (line.charCodeAt(end - 1) !== 58) return null;
   return tagged(line, sp2 + 1, end, facility, time);
 }
 
 /** The record of a syslog line whose tag is [tagStart, end - 1) and message follows `end`. */
 function tagged(line: string, tagStart: number, end: number, facility: string | null, time: string | null): LogRecord | null {
-  const colon = end - 1;
-  // Nearly every line of a kernel log has this tag: no need to cut it out of the line.
-  const identifier = colon - tagStart === 6 && line.startsWith('kernel', tagStart) ? 'kernel' : tagIdentifier(line, tagStart, colon);
+  // An empty tag (a lone ":") is none: tagIdentifier gives null.
+  const identifier = tagIdentifier(line, tagStart, end - 1);
   if (identifier === null) return null;
-  const msgStart = end < line.length ? end + 1 : end;
+  const msgStart = end + 1;
   if (identifier === 'kernel') return kernelMessage(line, msgStart, time, facility === null || facility === 'kern');
   // `escapes` present, if undefined, to give every record of a syslog file one shape.
   return { message: line.slice(msgStart), fromKernel: false, identifier, time, uptimeSeconds: null, escapes: undefined };
@@ -636,7 +624,7 @@ function tagIdentifier(line: string, from: number, colon: number): string | null
   if (colon <= from) return null;
   let end = colon;
   if (line.charCodeAt(colon - 1) === 93 /* ] */) {
-    const open = line.lastIndexOf('[', colon - 1);
+    const open = line.lastIndexOf('[', colon);
     if (open <= from) return null;
     for (let i = open + 1; i < colon - 1; i++) {
       const ch = line.charCodeAt(i);
@@ -656,28 +644,38 @@ function tagIdentifier(line: string, from: number, colon: number): string | null
 const ENGLISH_MONTHS = new Map(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'].map((m, i) => [m, i]));
 
 // %b in locales whose logs show up in bug reports; a month we cannot read leaves the time unknown, not wrong.
+// One row a month, each name once (lower case): Russian (genitive and nominative), French, German,
+// Spanish, Italian, Portuguese, Polish, Chinese and Japanese.
 const LOCAL_MONTHS: ReadonlyMap<string, number> = new Map(
   [
-    ['янв', 'фев', 'мар', 'апр', 'мая', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'],
-    ['янв', 'фев', 'мар', 'апр', 'май', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек'],
-    ['janv.', 'févr.', 'mars', 'avril', 'mai', 'juin', 'juil.', 'août', 'sept.', 'oct.', 'nov.', 'déc.'],
-    ['Jan', 'Feb', 'Mär', 'Apr', 'Mai', 'Jun', 'Jul', 'Aug', 'Sep', 'Okt', 'Nov', 'Dez'],
-    ['ene', 'feb', 'mar', 'abr', 'may', 'jun', 'jul', 'ago', 'sep', 'oct', 'nov', 'dic'],
-    ['gen', 'feb', 'mar', 'apr', 'mag', 'giu', 'lug', 'ago', 'set', 'ott', 'nov', 'dic'],
-    ['jan', 'fev', 'mar', 'abr', 'mai', 'jun', 'jul', 'ago', 'set', 'out', 'nov', 'dez'],
-    ['sty', 'lut', 'mar', 'kwi', 'maj', 'cze', 'lip', 'sie', 'wrz', 'paź', 'lis', 'gru'],
-    ['1月', '2月', '3月', '4月', '5月', '6月', '7月', '8月', '9月', '10月', '11月', '12月'],
-  ].flatMap((names) => names.map((n, i): [string, number] => [n.toLowerCase(), i])),
+    ['янв', 'janv.', 'jan', 'ene', 'gen', 'sty', '1月'],
+    ['фев', 'févr.', 'feb', 'fev', 'lut', '2月'],
+    ['мар', 'mars', 'mär', 'mar', '3月'],
+    ['апр', 'avril', 'apr', 'abr', 'kwi', '4月'],
+    ['мая', 'май', 'mai', 'may', 'mag', 'maj', '5月'],
+    ['июн', 'juin', 'jun', 'giu', 'cze', '6月'],
+    ['июл', 'juil.', 'jul', 'lug', 'lip', '7月'],
+    ['авг', 'août', 'aug', 'ago', 'sie', '8月'],
+    ['сен', 'sept.', 'sep', 'set', 'wrz', '9月'],
+    ['окт', 'oct.', 'okt', 'oct', 'ott', 'out', 'paź', '10月'],
+    ['ноя', 'nov.', 'nov', 'lis', '11月'],
+    ['дек', 'déc.', 'dez', 'dic', 'gru', '12月'],
+  ].flatMap((names, month) => names.map((n): [string, number] => [n, month])),
 );
 
-function monthIndex(token: string): number | undefined {
-  return ENGLISH_MONTHS.get(token) ?? LOCAL_MONTHS.get(token.toLowerCase());
+// A month is 0 to 11, or NaN for a word that is none: the date it makes is invalid, and localIso's time null.
+function englishMonth(token: string): number {
+  return ENGLISH_MONTHS.get(token) ?? NaN;
+}
+
+function monthIndex(token: string): number {
+  return ENGLISH_MONTHS.get(token) ?? LOCAL_MONTHS.get(token.toLowerCase()) ?? NaN;
 }
 
 function localIso(year: number, month: number, day: number, h: number, mi: number, s: number, ms: number): string | null {
   const d = new Date(year, month, day, h, mi, s, ms);
-  // Reject what Date silently rolls over (Feb 31, hour 25).
-  if (d.getDate() !== day || d.getHours() !== h || Number.isNaN(d.getTime())) return null;
+  // Reject what Date silently rolls over (Feb 31, hour 25, minute 75) and what it cannot make (NaN).
+  if (d.getDate() !== day || d.getHours() !== h) return null;
   return d.toISOString();
 }
 

@@ -43,14 +43,15 @@ function usecField(o: Record<string, unknown>, key: string): number | null {
 
 /** One line of `journalctl -o json`; null for anything else, never an exception. */
 export function parseJournalJson(line: string): JournalEntry | null {
-  if (line.charCodeAt(0) !== 123 /* { */ && line.trimStart().charCodeAt(0) !== 123) return null;
   let parsed: unknown;
   try {
     parsed = JSON.parse(line);
   } catch {
     return null;
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  // JSON's null has no fields to read. Any other value that is no object (a number, a string, an array)
+  // has no MESSAGE field, so it is no entry either, below.
+  if (parsed === null) return null;
   const o = parsed as Record<string, unknown>;
   // Multi-line messages stay one record: the parser matches on their first line like any other.
   const message = decodeField(o['MESSAGE']);

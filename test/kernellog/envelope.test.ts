@@ -853,6 +853,9 @@ describe('parseLine: consecutive lines', () => {
       '2026-11-27T10:00:02Z host kernel: g',
       '2026-11-27T10:00:02Z host kernel: h',
       '2026-11-27T10:00:03+01:00 host kernel: i',
+      // A line that ends with the last stamp's text does not start with it.
+      'Nov 27 10:00:05 host kernel: j',
+      'Nov 27 10:00:06 host kernel: k at Nov 27 10:00:05 ',
     ];
     expect(lines.map((l) => parseLine(l, NOW_UTC)?.time)).toEqual([
       // Local time, UTC+05:30 as the suite runs; the ISO stamps with their own zones.
@@ -865,8 +868,22 @@ describe('parseLine: consecutive lines', () => {
       '2026-11-27T10:00:02.000Z',
       '2026-11-27T10:00:02.000Z',
       '2026-11-27T09:00:03.000Z',
+      '2026-11-27T04:30:05.000Z',
+      '2026-11-27T04:30:06.000Z',
     ]);
-    expect(lines.map((l) => parseLine(l, NOW_UTC)?.identifier)).toEqual(['kernel', 'app', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel', 'kernel']);
+    expect(lines.map((l) => parseLine(l, NOW_UTC)?.identifier)).toEqual([
+      'kernel',
+      'app',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+      'kernel',
+    ]);
   });
 });
 
@@ -890,9 +907,119 @@ describe('createLineReader: the fields dmesg --json gives a record', () => {
     expect(msg(['   "other": 14,', '   "times": 2,'])).toMatchObject({ fromKernel: true, uptimeSeconds: null });
   });
 
+  it('reads a "msg" line that comes first, before any "{" (a pasted fragment), as the kernel\'s', () => {
+    expect(createLineReader(Date.UTC(2026, 10, 27, 12))('   "msg": "m"')).toEqual(rec('m'));
+  });
+
   it('forgets the fields of the record before, also at a "}" or a "{"', () => {
     expect(read(['   "pri": 14,', '},{', '   "msg": "a"']).at(-1)).toMatchObject({ fromKernel: true });
     expect(read(['   "pri": 14,', '{', '   "msg": "a"']).at(-1)).toMatchObject({ fromKernel: true });
     expect(read(['   "time": 3,', '   "msg": "a"', '   "msg": "b"']).map((r) => r?.uptimeSeconds)).toEqual([undefined, 3, null]);
+  });
+});
+
+/**
+ * Each form is read where it starts the line (after the indentation, quotes, fences and line numbers taken
+ * off first), never found further in: a line that only holds a form after some other prefix (a
+ * `kubectl logs --prefix` pod name, a pdsh host, a Markdown list marker) is text, whole.
+ */
+describe('parseLine: a form counts at the start of the line only', () => {
+  const NOW_UTC = Date.UTC(2026, 10, 27, 12, 0, 0);
+  const text = (message: string): LogRecord => rec(message);
+  it.each<[string, string, LogRecord | null]>([
+    [
+      'an indented line holding "KEY=" is no kmsg continuation line',
+      '    [    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.0-45-generic root=UUID=4f2c ro quiet splash',
+      dmesg('Command line: BOOT_IMAGE=/boot/vmlinuz-6.8.0-45-generic root=UUID=4f2c ro quiet splash', { uptimeSeconds: 0 }),
+    ],
+    ['dmesg -e, a delta of ten seconds or more', '[ +12.004185] oom_reaper: reaped process 1039 (netifd)', dmesg('oom_reaper: reaped process 1039 (netifd)')],
+    // The kernel prints empty lines; an editor strips the blank after the stamp (logread-lede2878.txt has one).
+    ['dmesg -e, an empty message without its blank', '[  +0.000003]', dmesg('')],
+    [
+      'a systemd status line holding a dmesg -e stamp',
+      '[  OK  ] Started Session c1 of User root [  +0.000214]',
+      text('[  OK  ] Started Session c1 of User root [  +0.000214]'),
+    ],
+    [
+      'kubectl logs --prefix, dmesg -e',
+      '[pod/debug-node-7x2k/debugger] [Nov 27 10:00] Out of memory: Killed process 3370 (smbd)',
+      text('[pod/debug-node-7x2k/debugger] [Nov 27 10:00] Out of memory: Killed process 3370 (smbd)'),
+    ],
+    [
+      'kubectl logs --prefix, dmesg -T',
+      '[pod/debug-node-7x2k/debugger] [Fri Nov 27 10:00:00 2026] Out of memory: Killed process 3370 (smbd)',
+      text('[pod/debug-node-7x2k/debugger] [Fri Nov 27 10:00:00 2026] Out of memory: Killed process 3370 (smbd)'),
+    ],
+    [
+      'pdsh, dmesg -x',
+      'node1: kern  :info  : [ 1.5] Out of memory: Killed process 3370 (smbd)',
+      text('node1: kern  :info  : [ 1.5] Out of memory: Killed process 3370 (smbd)'),
+    ],
+    ['pdsh, logread', 'AP1: Sat Jan 25 09:40:15 2020 kern.err kernel: x', text('AP1: Sat Jan 25 09:40:15 2020 kern.err kernel: x')],
+    ['pdsh, journalctl -o short-full', 'DB1: Mon 2026-11-30 15:37:46 UTC vm kernel: x', text('DB1: Mon 2026-11-30 15:37:46 UTC vm kernel: x')],
+    [
+      'a stamp to the minute, a full one in the message',
+      '2026-11-27T10:00+00:00 host app[5]: retry at 2026-11-27T10:05:00Z now',
+      text('2026-11-27T10:00+00:00 host app[5]: retry at 2026-11-27T10:05:00Z now'),
+    ],
+    ['a Markdown list marker is no line number', '1. Nov 27 10:00:00 host kernel: x', text('1. Nov 27 10:00:00 host kernel: x')],
+    ['cat -n of journalctl -o short-unix', '    12\t1796053066.020418 vm kernel: Call Trace:', kern('Call Trace:', { time: '2026-11-30T15:37:46.020Z' })],
+    ['a line number before short-unix', '12 1796053066.020418 vm kernel: Call Trace:', kern('Call Trace:', { time: '2026-11-30T15:37:46.020Z' })],
+    [
+      'a line number before a Russian month (cat -n, rfjakob/earlyoom#121)',
+      '     3\tапр 28 01:23:30 PC kernel: Out of memory: Kill process 27541 (bash) score 572 or sacrifice child',
+      kern('Out of memory: Kill process 27541 (bash) score 572 or sacrifice child', { time: '2026-04-27T19:53:30.000Z' }),
+    ],
+    ['a line number before a Chinese month', '3 4月 28 01:23:30 PC kernel: x', kern('x', { time: '2026-04-27T19:53:30.000Z' })],
+    ['grep -n of dmesg -x', '12:kern  :err   : [ 7063.247407] x', dmesg('x', { uptimeSeconds: 7063.247407 })],
+    ['grep -n of dmesg -x, user facility', '12:user  :warn  : [   12.5] x', dmesg('x', { fromKernel: false, uptimeSeconds: 12.5 })],
+    ['a line number before no form', '204 total pagecache pages', text('204 total pagecache pages')],
+    // JSON punctuation is a line of brackets, braces, commas and blanks only.
+    ['C code is no JSON punctuation', '};', text('};')],
+    ['JSON punctuation with blanks between', '} ]', null],
+    // A separator is "--" or "-- ... --" from the start, with blanks after; a Markdown rule is text.
+    ['grep\'s "--" with a blank after it', '-- ', text('--')],
+    ['a Markdown rule', '---', text('---')],
+  ])('%s', (_name, line, expected) => {
+    expect(parseLine(line, NOW_UTC)).toEqual(expected);
+  });
+});
+
+describe('parseLine: marks and stamps at their edges', () => {
+  const NOW_UTC = Date.UTC(2026, 10, 27, 12, 0, 0);
+  it.each<[string, string, LogRecord | null]>([
+    // CommonMark allows blanks between the fence and its info string, and after it.
+    ['a fence, a blank, its language', '``` console', null],
+    ['a fence, its language, a blank', '```console ', null],
+    // A quote mark goes alone: the blank after it is indentation, and " KEY=" then a kmsg continuation line.
+    ['a quoted kmsg continuation line', '> SUBSYSTEM=acpi', null],
+    // An uptime has a dot between its seconds and their fraction, and nothing else there.
+    ['an IRC log line', '[10:42] <alice> the OOM killer took mysqld again', rec('[10:42] <alice> the OOM killer took mysqld again')],
+    ['dmesg -d without the "<" of its delta', '[ 7063.247407 0.000003>] x', rec('[ 7063.247407 0.000003>] x')],
+    ['a minute past 59 is no time (RFC 3164)', 'Nov 27 10:75:00 host kernel: x', kern('x')],
+    ['a minute past 59 is no time (dmesg -T)', '[Fri Nov 27 10:75:00 2026] x', dmesg('x')],
+    // A PRI is 1 to 3 digits, as RFC 5424 writes it (no leading zeros): more digits are no PRI.
+    ['a PRI of four digits', '<0006>x', rec('<0006>x')],
+    ['dmesg -r -T', '<6>[Fri Nov 27 10:00:00 2026] x', dmesg('x', { time: '2026-11-27T04:30:00.000Z' })],
+    ['dmesg -r -e, user facility', '<14>[Nov 27 10:00] x', dmesg('x', { fromKernel: false, time: '2026-11-27T04:30:00.000Z' })],
+    // RFC 5424 STRUCTURED-DATA is "-" or "[...]": two blanks after MSGID leave it empty, which it may not be.
+    ['RFC 5424 without STRUCTURED-DATA', '1 2026-11-27T10:00:00Z host app 12 -  msg', rec('host app 12 -  msg', { fromKernel: false, time: '2026-11-27T10:00:00.000Z' })],
+    // A year-less stamp up to a day ahead of now (12:00 UTC, 17:30 local) is this year's; one second more, last year's.
+    ['a day ahead', 'Nov 28 17:30:00 host kernel: x', kern('x', { time: '2026-11-28T12:00:00.000Z' })],
+    ['a day and a second ahead', 'Nov 28 17:30:01 host kernel: x', kern('x', { time: '2025-11-28T12:00:01.000Z' })],
+    // short-full's numeric zone is the whole zone word; any other word is read as local time.
+    ['short-full, a zone word holding an offset', 'Fri 2026-11-27 10:00:00 GMT+03 host kernel: x', kern('x', { time: '2026-11-27T04:30:00.000Z' })],
+    ['short-full, an offset with seconds', 'Fri 2026-11-27 10:00:00 +03:00:00 host kernel: x', kern('x', { time: '2026-11-27T04:30:00.000Z' })],
+    // A tag is a name before ":": a lone ":" is taken as the host, and a word without ":" is no tag.
+    ['a lone ":" before the tag', 'Nov 27 10:00:00 : kernel: x', kern('x', { time: '2026-11-27T04:30:00.000Z' })],
+    ['short-monotonic, a second word without ":"', '[ 1.5] host kernel, x', dmesg('host kernel, x', { uptimeSeconds: 1.5 })],
+    ['dmesg -d without the blank before "<"', '[ 1.5x<0.1>] y', rec('[ 1.5x<0.1>] y')],
+    ['RFC 5424 cut short after two fields', '1 - - a', rec('1 - - a')],
+    ['a JSON key without its ":"', '"time"  5', rec('"time"  5')],
+    ["a tag's pid of digits only", 'Nov 27 10:00:00 host app[-1]: x', rec('host app[-1]: x', { fromKernel: false, time: '2026-11-27T04:30:00.000Z' })],
+    ['short-full with tenths', 'Fri 2026-11-27 10:00:00.5 UTC host kernel: x', kern('x', { time: '2026-11-27T10:00:00.500Z' })],
+    ['short-full with hundredths', 'Fri 2026-11-27 10:00:00.25 UTC host kernel: x', kern('x', { time: '2026-11-27T10:00:00.250Z' })],
+  ])('%s', (_name, line, expected) => {
+    expect(parseLine(line, NOW_UTC)).toEqual(expected);
   });
 });

@@ -161,9 +161,14 @@ describe('parseJournalJson', () => {
     expect(fake?.missedKernelMessages).toBeNull();
   });
 
-  it.each(['', 'not json', '{"MESSAGE":', '[1,2]', 'null', '{"MESSAGE":42}', '{"MESSAGE":[300]}', '{}', '"s"'])('returns null and never throws for %j', (line) => {
-    expect(parseJournalJson(line)).toBeNull();
-  });
+  // An array of entries (what `journalctl -o json` never prints, a JSON document does), a number, a boolean:
+  // no object, no entry.
+  it.each(['', 'not json', '{"MESSAGE":', '[1,2]', 'null', '{"MESSAGE":42}', '{"MESSAGE":[300]}', '{}', '"s"', '[{"MESSAGE":"x"}]', '17', 'true'])(
+    'returns null and never throws for %j',
+    (line) => {
+      expect(parseJournalJson(line)).toBeNull();
+    },
+  );
 });
 
 describe('parseJournalJson, field by field', () => {

@@ -16,6 +16,7 @@ export const MUTATION_TESTS = [
   'test/cgroup/mounts.test.ts',
   'test/kernellog/corpus.test.ts',
   'test/kernellog/envelope.test.ts',
+  'test/kernellog/envelope-first-line.test.ts',
   'test/kernellog/escapes.test.ts',
   'test/kernellog/kmsg-record.test.ts',
   'test/kernellog/journal-record.test.ts',
