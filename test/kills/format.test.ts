@@ -4,7 +4,7 @@ import { killsIn } from '../../src/kernellog/backlog.js';
 import { fileBacklog } from '../../src/kernellog/sources/file.js';
 import type { OomKill } from '../../src/kernellog/types.js';
 import { createKubeNames } from '../../src/cgroup/kubelet-logs.js';
-import { createKillsTable, escapeForTerminal, formatKillJson, killLogFields, localIsoTime, TABLE_WINDOW } from '../../src/kills/format.js';
+import { createKillsTable, escapeForTerminal, formatKillJson, killLogFields, kubeNameOfKill, localIsoTime, TABLE_WINDOW } from '../../src/kills/format.js';
 import { oomKill } from '../helpers/kill.js';
 
 const KEYS = [
@@ -314,6 +314,10 @@ describe('the table, cell by cell', () => {
     const podLevel = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice';
     expect(rowOf(oomKill({ pid: 1, comm: 'a', memcg: podLevel }), names)[6]).toBe('default/api-7f9c6d5b8-x2kqz');
     expect(JSON.parse(formatKillJson(oomKill({ memcg: podLevel }), names))).toMatchObject({ namespace: 'default', pod: 'api-7f9c6d5b8-x2kqz', container: null });
+    // A cgroup that is no pod's has no names (not empty ones, which would print "/").
+    const cron = oomKill({ pid: 1, comm: 'a', memcg: '/system.slice/cron.service' });
+    expect(kubeNameOfKill(cron, names)).toBeNull();
+    expect(rowOf(cron, names)[6]).toBe('-');
     // No cgroup at all: nothing to look up, even with the names.
     expect(JSON.parse(formatKillJson(oomKill({ pid: 1, comm: 'a' }), names))).toMatchObject({ namespace: null, pod: null, container: null });
     expect(rowOf(oomKill({}))).toEqual(['-', '-', '-', 'kernel', '-', '-', '-', '-', '-']);
