@@ -36,7 +36,7 @@ describe("unescapeRsyslog (rsyslog's #NNN for a control character)", () => {
   });
 
   it('keeps what is no control character: #040 and up, a non-octal digit, a number cut by the end', () => {
-    for (const kept of ['#040', '#077', '#048', '#0/1', '#0:0', '#01', '#0', '#', '012', 'x012y']) {
+    for (const kept of ['#040', '#077', '#048', '#018', '#0/1', '#00/', '#0:0', '#01', '#0', '#', '012', 'x012y']) {
       expect(unescapeRsyslog(kept), kept).toBe(kept);
       expect(unescapeRsyslog(`${kept}#011`), kept).toBe(`${kept}\t`);
     }
