@@ -15,6 +15,10 @@ describe("unescapeKmsg (the kernel's \\xNN)", () => {
     }
   });
 
+  it('takes only a backslash for the start of an escape: hex numbers in kernel text stay as printed', () => {
+    expect(unescapeKmsg('oom-kill: gfp_mask=0xcc0(GFP_KERNEL), order=0 \\x41')).toBe('oom-kill: gfp_mask=0xcc0(GFP_KERNEL), order=0 A');
+  });
+
   it('gives text without an escape back as it is, code unit for code unit', () => {
     // Even a lone surrogate, which no decoder gives: going through bytes would make it U+FFFD.
     for (const text of ['Killed process 1928 (oom (test) 1)', 'x\ud800y', '\\y41 \\X41 x41', '']) {
