@@ -206,7 +206,10 @@ describe('the report tables, more edges', () => {
 
   it('a row starts with "[": a line that lost it, or was cut before its "]", is none', () => {
     const cols = taskHeader('[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name')!;
-    for (const bad of ['    1]     0     1      100       10            0        0             0 init', '(    1]     0     1      100       10            0        0             0 init']) {
+    for (const bad of [
+      '    1]     0     1      100       10            0        0             0 init',
+      '(    1]     0     1      100       10            0        0             0 init',
+    ]) {
       expect(taskRow(bad, cols), bad).toBeNull();
     }
     // Under a header of the name alone, the rest of a line is its name: a cut one has no pid all the same.
