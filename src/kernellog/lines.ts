@@ -59,7 +59,9 @@ async function* chunksOf(input: Readable): AsyncGenerator<Buffer | string> {
   // Fed by hand rather than piped: the input is read only as fast as gunzip's output is taken, and an
   // error of the input keeps its own message while one of gunzip says it was the gzip data.
   let inputError: unknown = null;
-  const feed = (async () => {
+  // Not awaited: when the reader stops early, the feed may be waiting for the caller's input (a pipe still
+  // open), which is not ours to destroy; it ends at its next step, gunzip being destroyed by then.
+  void (async () => {
     try {
       for await (const chunk of all()) {
         if (!gunzip.write(chunk)) await drained(gunzip);
@@ -72,13 +74,11 @@ async function* chunksOf(input: Readable): AsyncGenerator<Buffer | string> {
     }
   })();
   try {
+    // Leaving this loop before the end (the reader threw) destroys gunzip: a stream's iterator does.
     for await (const chunk of gunzip) yield chunk as Buffer;
   } catch (e) {
     if (e === inputError) throw e;
     throw new Error(`reading gzip data: ${(e as Error).message}`, { cause: e });
-  } finally {
-    gunzip.destroy();
-    await feed;
   }
 }
 

@@ -135,6 +135,36 @@ describe('readLines, gzip detection and flow', () => {
     }
   });
 
+  it('reads no further into gzip data while the reader asks to wait: what gunzip holds is bounded', async () => {
+    // Digits that do not compress: 2 MiB of text is over 1 MiB of gzip data, handed over 64 KiB at a time.
+    const text = Array.from({ length: 70_000 }, (_, i) => `${i} ${(i * 2654435761) % 4294967296} ${Math.sin(i)}`).join('\n') + '\n';
+    const gz = gzipSync(text);
+    const pieces = Array.from({ length: Math.ceil(gz.length / 65536) }, (_, i) => gz.subarray(i * 65536, (i + 1) * 65536));
+    expect(pieces.length).toBeGreaterThan(16);
+    let pulled = 0;
+    const input = new Readable({
+      read() {
+        this.push(pulled < pieces.length ? pieces[pulled++] : null);
+      },
+    });
+    let release: () => void = () => {};
+    let asked = 0;
+    const lines: string[] = [];
+    const done = readLines(input, {
+      line: (l) => lines.push(l),
+      overlong: () => {},
+      ready: () => (asked++ === 0 ? new Promise<void>((r) => (release = r)) : null),
+    });
+    await vi.waitFor(() => expect(asked).toBe(1));
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    // The feed waits for gunzip to drain; gunzip holds what its buffers take, a few pieces, not the file.
+    expect(pulled).toBeLessThan(8);
+    release();
+    await done;
+    expect(pulled).toBe(pieces.length);
+    expect(lines).toHaveLength(70_000);
+  });
+
   it("hands gunzip's text on in pieces of 64 KiB, not zlib's default 16: a reader is asked to be ready once a piece", async () => {
     const text = Array.from({ length: 65_536 }, (_, i) => `line ${String(i).padStart(9, '0')}`).join('\n') + '\n';
     let asked = 0;
@@ -162,6 +192,23 @@ describe('readLines, gzip detection and flow', () => {
         overlong: () => {},
       }),
     ).rejects.toThrow('the reader is full');
+  });
+
+  it("rejects with the reader's error at once, also while a gzip input is still open (a pipe)", async () => {
+    // As with text: the input is the caller's, and is not read to its end or closed before readLines settles.
+    for (const data of [gzipSync('a\nb\n'.repeat(10)), Buffer.from('a\nb\n')]) {
+      const input = new PassThrough();
+      input.write(data);
+      const done = readLines(input, {
+        line: () => {
+          throw new Error('the reader is full');
+        },
+        overlong: () => {},
+      });
+      await expect(done).rejects.toThrow('the reader is full');
+      expect(input.destroyed).toBe(false);
+      input.end();
+    }
   });
 
   it("keeps zlib's error as the cause of a gzip error", async () => {
