@@ -184,14 +184,24 @@ describe('readLines, gzip detection and flow', () => {
   it('stops reading gzip data when the reader throws, and rejects with its error', async () => {
     const gz = gzipSync(Array.from({ length: 100_000 }, (_, i) => `line ${i} ${Math.cos(i)}`).join('\n'));
     const parts = Array.from({ length: Math.ceil(gz.length / 16384) }, (_, i) => gz.subarray(i * 16384, (i + 1) * 16384));
+    expect(parts.length).toBeGreaterThan(40);
+    let pulled = 0;
+    const input = new Readable({
+      read() {
+        this.push(pulled < parts.length ? parts[pulled++] : null);
+      },
+    });
     await expect(
-      readLines(chunks(...parts), {
+      readLines(input, {
         line: () => {
           throw new Error('the reader is full');
         },
         overlong: () => {},
       }),
     ).rejects.toThrow('the reader is full');
+    // Nor later: the feed ends at its next step, leaving the rest of the input unread.
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    expect(pulled).toBeLessThan(10);
   });
 
   it("rejects with the reader's error at once, also while a gzip input is still open (a pipe)", async () => {
@@ -209,6 +219,21 @@ describe('readLines, gzip detection and flow', () => {
       expect(input.destroyed).toBe(false);
       input.end();
     }
+  });
+
+  it('reads corrupt gzip data no further than the piece that showed it (and the one read ahead)', async () => {
+    // A gzip header, then bytes that are no deflate data; more pieces after them that must stay unread.
+    const head = Buffer.concat([gzipSync('x').subarray(0, 10), Buffer.alloc(65_536 - 10, 0xff)]);
+    const parts = [head, ...Array.from({ length: 5 }, () => Buffer.alloc(65_536, 0xff))];
+    let pulled = 0;
+    const input = new Readable({
+      read() {
+        this.push(pulled < parts.length ? parts[pulled++] : null);
+      },
+    });
+    await expect(linesOf(input)).rejects.toThrow(/^reading gzip data: /);
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    expect(pulled).toBeLessThanOrEqual(2);
   });
 
   it("keeps zlib's error as the cause of a gzip error", async () => {
