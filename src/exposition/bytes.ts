@@ -13,8 +13,8 @@ export function escapeHelp(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
+/** The format's spelling of a sample value; String() already spells NaN as "NaN". */
 export function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   return String(v);
@@ -46,7 +46,7 @@ export class ByteWriter {
   }
 
   truncate(mark: number): void {
-    if (mark < this.len) this.len = mark;
+    this.len = Math.min(this.len, mark);
   }
 
   private ensure(extra: number): void {
@@ -67,7 +67,7 @@ export class ByteWriter {
 
   string(s: string): void {
     this.ensure(Buffer.byteLength(s));
-    this.len += this.buf.write(s, this.len, 'utf8');
+    this.len += this.buf.write(s, this.len); // as UTF-8
   }
 
   /** Writes a sample value followed by a newline; integers without an intermediate string. */

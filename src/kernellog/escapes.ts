@@ -21,14 +21,15 @@ function hexValue(c: number): number {
  */
 export function unescapeKmsg(text: string): string {
   if (text.indexOf('\\x') === -1) return text;
-  const src = Buffer.from(text, 'utf8');
+  const src = Buffer.from(text);
   const out = Buffer.allocUnsafe(src.length);
   let o = 0;
   for (let i = 0; i < src.length; i++) {
     const b = src[i]!;
-    if (b === 0x5c && i + 3 < src.length && src[i + 1] === 0x78) {
-      const hi = hexValue(src[i + 2] ?? -1);
-      const lo = hexValue(src[i + 3] ?? -1);
+    if (b === 0x5c && src[i + 1] === 0x78) {
+      // Past the end reads as NUL, which is no hex digit: "\x4" at the end stays as it is.
+      const hi = hexValue(src[i + 2] ?? 0);
+      const lo = hexValue(src[i + 3] ?? 0);
       if (hi >= 0 && lo >= 0) {
         out[o++] = hi * 16 + lo;
         i += 3;
@@ -47,7 +48,6 @@ export function unescapeKmsg(text: string): string {
  */
 export function unescapeRsyslog(text: string): string {
   let at = text.indexOf('#0');
-  if (at === -1) return text;
   let out = '';
   let from = 0;
   for (; at !== -1; at = text.indexOf('#0', at + 1)) {
@@ -59,7 +59,8 @@ export function unescapeRsyslog(text: string): string {
     from = at + 4;
     at += 3;
   }
-  return from === 0 ? text : out + text.slice(from);
+  // Nothing decoded: out is '' and this is text itself, not a copy.
+  return out + text.slice(from);
 }
 
 /** `text` with the escapes of `kind` decoded (LogRecord.escapes); as it is when there are none. */

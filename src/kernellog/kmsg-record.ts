@@ -31,26 +31,27 @@ function digits(s: string, from: number, to: number): number {
 
 /** Returns null for anything that is not a /dev/kmsg record (bare text, other envelopes, garbage). */
 export function parseKmsgRecord(raw: string): KmsgRecord | null {
-  const c0 = raw.charCodeAt(0);
-  if (!(c0 >= CH_0 && c0 <= CH_9)) return null;
+  // Each number is read as soon as its comma is found, and digits() stops at the first character that is
+  // no digit: a line that is not a record is refused there. A missing comma (-1) makes an empty range.
+  const c1 = raw.indexOf(',');
+  const pri = digits(raw, 0, c1);
+  if (pri < 0) return null;
+  const c2 = raw.indexOf(',', c1 + 1);
+  const seq = digits(raw, c1 + 1, c2);
+  if (seq < 0) return null;
+  const c3 = raw.indexOf(',', c2 + 1);
+  const usec = digits(raw, c2 + 1, c3);
+  if (usec < 0) return null;
+  // The three numbers hold no ";", so the first one ends the header.
   const semi = raw.indexOf(';');
   if (semi === -1) return null;
-  const c1 = raw.indexOf(',');
-  if (c1 === -1 || c1 > semi) return null;
-  const c2 = raw.indexOf(',', c1 + 1);
-  if (c2 === -1 || c2 > semi) return null;
-  const c3 = raw.indexOf(',', c2 + 1);
-  if (c3 === -1 || c3 > semi) return null;
-  const pri = digits(raw, 0, c1);
-  const seq = digits(raw, c1 + 1, c2);
-  const usec = digits(raw, c2 + 1, c3);
-  if (pri < 0 || seq < 0 || usec < 0) return null;
   // FLAGS is '-' or 'c' (and newer kernels may append fields after another comma): no spaces, no ';'.
   for (let i = c3 + 1; i < semi; i++) {
     const c = raw.charCodeAt(i);
     if (c <= 32 || c > 126) return null;
   }
-  const nl = raw.indexOf('\n', semi + 1);
+  // The header holds no newline either: the first one ends the text.
+  const nl = raw.indexOf('\n');
   const text = nl === -1 ? raw.slice(semi + 1) : raw.slice(semi + 1, nl);
   return { facility: pri >> 3, level: pri & 7, seq, usec, message: unescapeKmsg(text) };
 }

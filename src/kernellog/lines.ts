@@ -24,7 +24,7 @@ export interface LineReader {
 
 /** A kernel log is text, and text never starts with gzip's magic bytes 1f 8b. */
 function isGzip(head: Buffer | string): head is Buffer {
-  return typeof head !== 'string' && head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  return Buffer.isBuffer(head) && head.subarray(0, 2).equals(Buffer.of(0x1f, 0x8b));
 }
 
 /** Until the stream can take more, or is gone. */
@@ -59,7 +59,9 @@ async function* chunksOf(input: Readable): AsyncGenerator<Buffer | string> {
   // Fed by hand rather than piped: the input is read only as fast as gunzip's output is taken, and an
   // error of the input keeps its own message while one of gunzip says it was the gzip data.
   let inputError: unknown = null;
-  const feed = (async () => {
+  // Not awaited: when the reader stops early, the feed may be waiting for the caller's input (a pipe still
+  // open), which is not ours to destroy; it ends at its next step, gunzip being destroyed by then.
+  void (async () => {
     try {
       for await (const chunk of all()) {
         if (!gunzip.write(chunk)) await drained(gunzip);
@@ -72,13 +74,11 @@ async function* chunksOf(input: Readable): AsyncGenerator<Buffer | string> {
     }
   })();
   try {
+    // Leaving this loop before the end (the reader threw) destroys gunzip: a stream's iterator does.
     for await (const chunk of gunzip) yield chunk as Buffer;
   } catch (e) {
     if (e === inputError) throw e;
     throw new Error(`reading gzip data: ${(e as Error).message}`, { cause: e });
-  } finally {
-    gunzip.destroy();
-    await feed;
   }
 }
 
@@ -89,7 +89,8 @@ async function* chunksOf(input: Readable): AsyncGenerator<Buffer | string> {
  * is left for parseLine. UTF-8 is decoded across chunk boundaries.
  */
 export async function readLines(input: Readable, reader: LineReader): Promise<void> {
-  const decoder = new StringDecoder('utf8');
+  // UTF-8 (its default); a chunk that is a string already comes back from write() as it is.
+  const decoder = new StringDecoder();
   // The unfinished line carried from one chunk to the next; skipping: inside an overlong line.
   let pending = '';
   let skipping = false;
@@ -98,13 +99,13 @@ export async function readLines(input: Readable, reader: LineReader): Promise<vo
     else reader.line(line);
   };
   for await (const chunk of chunksOf(input)) {
-    const text = typeof chunk === 'string' ? chunk : decoder.write(chunk);
+    const text = decoder.write(chunk);
     let start = 0;
     let nl = text.indexOf('\n');
     if (nl !== -1) {
       // The chunk's first line ends what the chunks before it left.
       if (skipping) skipping = false;
-      else deliver(pending.length === 0 ? text.slice(0, nl) : pending + text.slice(0, nl));
+      else deliver(pending + text.slice(0, nl));
       pending = '';
       start = nl + 1;
       for (nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
@@ -112,7 +113,8 @@ export async function readLines(input: Readable, reader: LineReader): Promise<vo
         start = nl + 1;
       }
     }
-    if (!skipping && start < text.length) {
+    // Also when the chunk ended in its newline: nothing is added then, and nothing was pending.
+    if (!skipping) {
       if (pending.length + text.length - start > MAX_LINE_LENGTH) {
         pending = '';
         skipping = true;
@@ -121,8 +123,7 @@ export async function readLines(input: Readable, reader: LineReader): Promise<vo
         pending += text.slice(start);
       }
     }
-    const wait = reader.ready?.();
-    if (wait) await wait;
+    await reader.ready?.();
   }
   const last = pending + decoder.end();
   if (!skipping && last.length > 0) deliver(last);

@@ -44,7 +44,8 @@ export function taskHeader(m: string): string[] | null {
 export function taskRow(m: string, columns: readonly string[]): TaskRow | null {
   const close = m.indexOf(']');
   if (m.charCodeAt(0) !== 91 /* [ */ || close < 2) return null;
-  const pid = Number(m.slice(1, close).trim());
+  // Number() skips the padding on either side; '' (from "[]") is 0, no pid.
+  const pid = Number(m.slice(1, close));
   if (!Number.isSafeInteger(pid) || pid <= 0) return null;
   // The numeric columns, then the name: the rest of the line after them.
   const numeric = columns.length - 1;
@@ -56,7 +57,8 @@ export function taskRow(m: string, columns: readonly string[]): TaskRow | null {
     if (m.charCodeAt(at) === 45 /* - */) at++;
     // A number has digits: a "-" alone is none (it would read as NaN).
     const digits = at;
-    while (at < m.length && m.charCodeAt(at) >= 48 && m.charCodeAt(at) <= 57) at++;
+    // Past the end charCodeAt is NaN, no digit: the line's end stops this too.
+    while (m.charCodeAt(at) >= 48 && m.charCodeAt(at) <= 57) at++;
     if (at === digits || m.charCodeAt(at) !== 32) return null;
     values.set(columns[i]!, Number(m.slice(start, at)));
   }
@@ -78,7 +80,7 @@ export function taskRow(m: string, columns: readonly string[]): TaskRow | null {
 /** Keeps `row` among the TASKS_KEPT largest by RSS in `kept` (largest first). */
 export function keepLargest(kept: TaskRow[], row: TaskRow): void {
   const rss = row.rssPages ?? -1;
-  if (kept.length === TASKS_KEPT && rss <= (kept[TASKS_KEPT - 1]!.rssPages ?? -1)) return;
+  // A row no larger than the last one kept goes in last and straight out again.
   let i = kept.length;
   while (i > 0 && (kept[i - 1]!.rssPages ?? -1) < rss) i--;
   kept.splice(i, 0, row);
@@ -94,7 +96,8 @@ export function memInfoTokens(m: string): [string, number][] | null {
     if (match === null) return out.length > 0 ? out : null;
     out.push([match[1]!, Number(match[2])]);
   }
-  return out.length > 0 ? out : null;
+  // split() gives at least one token, so every token matched and out holds one at least.
+  return out;
 }
 
 /** Page sizes Linux runs with: 4 KiB (x86, most arm64), 8 KiB (sparc64), 16 and 64 KiB (arm64, ppc64). */
@@ -112,9 +115,11 @@ export function reportPageBytes(
   pid: number,
   victim: { anonRssBytes: number | null; fileRssBytes: number | null; shmemRssBytes: number | null },
 ): number | null {
-  const row = tables.tasks.find((t) => t.pid === pid);
-  if (row === undefined || row.rssPages === null || row.rssPages <= 0 || victim.anonRssBytes === null) return null;
+  if (victim.anonRssBytes === null) return null;
+  // A victim not in the table, or without an RSS, counts 0 pages: the ratio is then Infinity or NaN, within
+  // 20% of no page size (as is the negative ratio of a negative count).
+  const pages = tables.tasks.find((t) => t.pid === pid)?.rssPages ?? 0;
   const bytes = victim.anonRssBytes + (victim.fileRssBytes ?? 0) + (victim.shmemRssBytes ?? 0);
-  const ratio = bytes / row.rssPages;
+  const ratio = bytes / pages;
   return PAGE_SIZES.find((size) => Math.abs(ratio / size - 1) <= 0.2) ?? null;
 }

@@ -248,7 +248,7 @@ export function createKillsTable(window: number = TABLE_WINDOW, clock: BootClock
     },
     flush() {
       if (held.length === 0) return '';
-      const rows = [COLUMNS.slice(), ...held];
+      const rows: (readonly string[])[] = [COLUMNS, ...held];
       const w = COLUMNS.map((_, c) => rows.reduce((m, r) => Math.max(m, width(r[c]!)), 0));
       widths = w;
       held = [];

@@ -37,6 +37,32 @@ describe('ByteWriter', () => {
     expect(text(w)).toBe(line.repeat(200) + 'é');
   });
 
+  it('keeps its buffer while what is written fits, to the last byte: a body of the size expected is not copied', () => {
+    // Sizes of 4 KiB and more: Buffer.allocUnsafe takes smaller ones from a shared pool.
+    const w = new ByteWriter(8192);
+    w.string('# HELP oom_kills_total OOM kills.\n');
+    const first = w.view().buffer;
+    w.string('x'.repeat(8192 - w.length - 3));
+    w.string('42\n');
+    expect(w.length).toBe(8192);
+    expect(w.view().buffer).toBe(first);
+    // One byte more does not fit.
+    w.bytes(Buffer.from('\n'));
+    expect(w.view().buffer).not.toBe(first);
+    expect(text(w)).toBe('# HELP oom_kills_total OOM kills.\n' + 'x'.repeat(8192 - 34 - 3) + '42\n\n');
+  });
+
+  it('holds 64 KiB before it first grows, unless told another size', () => {
+    const w = new ByteWriter();
+    w.string('a');
+    const first = w.view().buffer;
+    w.bytes(Buffer.alloc(64 * 1024 - 1, 'b'));
+    expect(w.view().buffer).toBe(first);
+    w.string('c');
+    expect(w.view().buffer).not.toBe(first);
+    expect(text(w)).toBe('a' + 'b'.repeat(64 * 1024 - 1) + 'c');
+  });
+
   it('truncates back to a mark, never forward; reset starts it over', () => {
     const w = new ByteWriter(8);
     w.string('hello');

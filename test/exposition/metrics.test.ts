@@ -71,6 +71,15 @@ describe('MetricWriter', () => {
     expect(text()).toContain('oom_b 3\n');
   });
 
+  it('marks where it stands: the bytes and the families written so far, none on a new writer', () => {
+    const { w } = writer();
+    expect(w.mark()).toEqual({ bytes: 0, families: 0 });
+    w.single(gauge('oom_a', 'a'), 1);
+    expect(w.mark()).toEqual({ bytes: '# HELP oom_a a\n# TYPE oom_a gauge\noom_a 1\n'.length, families: 1 });
+    w.rollback({ bytes: 0, families: 0 });
+    expect(w.mark()).toEqual({ bytes: 0, families: 0 });
+  });
+
   it('refuses invalid names and counters without _total when the family is defined', () => {
     expect(() => gauge('1bad', 'x')).toThrow(/invalid metric name/);
     expect(() => gauge('oom_x', 'x', ['__reserved'])).toThrow(/invalid label name/);

@@ -74,6 +74,9 @@ describe('parseKmsgRecord refuses what is not a record', () => {
     ['an empty priority', ',1,2,-;x'],
     ['a letter in a number', '6,1a,2,-;x'],
     ['a letter in the usec', '6,1,2x,-;x'],
+    // Characters below "0" after a digit, where a number read without its check would still be positive.
+    ['a "." in a number', '6,1.5,2,-;x'],
+    ['a "/" in the usec', '6,1,2/,-;x'],
     ['a letter first', 'x6,1,2,-;x'],
     ['a "/" first', '/6,1,2,-;x'],
     ['a ":" first', ':6,1,2,-;x'],

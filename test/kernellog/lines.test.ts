@@ -118,24 +118,122 @@ describe('readLines, gzip detection and flow', () => {
     const gz = gzipSync(text);
     const parts = Array.from({ length: Math.ceil(gz.length / 65536) }, (_, i) => gz.subarray(i * 65536, (i + 1) * 65536));
     let waits = 0;
-    const { lines } = await linesOf(chunks(...parts), {
-      ready: () => (waits++ % 2 === 0 ? new Promise<void>((r) => setImmediate(r)) : null),
+    // Each wait for gunzip to drain takes its listeners off again: none pile up on it (Node warns past 10).
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): number => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const { lines } = await linesOf(chunks(...parts), {
+        ready: () => (waits++ % 2 === 0 ? new Promise<void>((r) => setImmediate(r)) : null),
+      });
+      expect(lines).toHaveLength(40_000);
+      expect(lines[39_999]).toBe(`39999 ${(39999 * 2654435761) % 4294967296} ${Math.sin(39999)}`);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.map((w) => w.name)).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('reads no further into gzip data while the reader asks to wait: what gunzip holds is bounded', async () => {
+    // Digits that do not compress: 2 MiB of text is over 1 MiB of gzip data, handed over 64 KiB at a time.
+    const text = Array.from({ length: 70_000 }, (_, i) => `${i} ${(i * 2654435761) % 4294967296} ${Math.sin(i)}`).join('\n') + '\n';
+    const gz = gzipSync(text);
+    const pieces = Array.from({ length: Math.ceil(gz.length / 65536) }, (_, i) => gz.subarray(i * 65536, (i + 1) * 65536));
+    expect(pieces.length).toBeGreaterThan(16);
+    let pulled = 0;
+    const input = new Readable({
+      read() {
+        this.push(pulled < pieces.length ? pieces[pulled++] : null);
+      },
     });
-    expect(lines).toHaveLength(40_000);
-    expect(lines[39_999]).toBe(`39999 ${(39999 * 2654435761) % 4294967296} ${Math.sin(39999)}`);
+    let release: () => void = () => {};
+    let asked = 0;
+    const lines: string[] = [];
+    const done = readLines(input, {
+      line: (l) => lines.push(l),
+      overlong: () => {},
+      ready: () => (asked++ === 0 ? new Promise<void>((r) => (release = r)) : null),
+    });
+    await vi.waitFor(() => expect(asked).toBe(1));
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    // The feed waits for gunzip to drain; gunzip holds what its buffers take, a few pieces, not the file.
+    expect(pulled).toBeLessThan(8);
+    release();
+    await done;
+    expect(pulled).toBe(pieces.length);
+    expect(lines).toHaveLength(70_000);
+  });
+
+  it("hands gunzip's text on in pieces of 64 KiB, not zlib's default 16: a reader is asked to be ready once a piece", async () => {
+    const text = Array.from({ length: 65_536 }, (_, i) => `line ${String(i).padStart(9, '0')}`).join('\n') + '\n';
+    let asked = 0;
+    const { lines } = await linesOf(Readable.from([gzipSync(text)]), {
+      ready: () => {
+        asked++;
+        return null;
+      },
+    });
+    expect(lines).toHaveLength(65_536);
+    // Pieces gunzip had ready together may come as one: at most, not exactly, one ask per 64 KiB.
+    expect(text.length).toBe(15 * 65_536);
+    expect(asked).toBeGreaterThan(0);
+    expect(asked).toBeLessThanOrEqual(15);
   });
 
   it('stops reading gzip data when the reader throws, and rejects with its error', async () => {
     const gz = gzipSync(Array.from({ length: 100_000 }, (_, i) => `line ${i} ${Math.cos(i)}`).join('\n'));
     const parts = Array.from({ length: Math.ceil(gz.length / 16384) }, (_, i) => gz.subarray(i * 16384, (i + 1) * 16384));
+    expect(parts.length).toBeGreaterThan(40);
+    let pulled = 0;
+    const input = new Readable({
+      read() {
+        this.push(pulled < parts.length ? parts[pulled++] : null);
+      },
+    });
     await expect(
-      readLines(chunks(...parts), {
+      readLines(input, {
         line: () => {
           throw new Error('the reader is full');
         },
         overlong: () => {},
       }),
     ).rejects.toThrow('the reader is full');
+    // Nor later: the feed ends at its next step, leaving the rest of the input unread.
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    expect(pulled).toBeLessThan(10);
+  });
+
+  it("rejects with the reader's error at once, also while a gzip input is still open (a pipe)", async () => {
+    // As with text: the input is the caller's, and is not read to its end or closed before readLines settles.
+    for (const data of [gzipSync('a\nb\n'.repeat(10)), Buffer.from('a\nb\n')]) {
+      const input = new PassThrough();
+      input.write(data);
+      const done = readLines(input, {
+        line: () => {
+          throw new Error('the reader is full');
+        },
+        overlong: () => {},
+      });
+      await expect(done).rejects.toThrow('the reader is full');
+      expect(input.destroyed).toBe(false);
+      input.end();
+    }
+  });
+
+  it('reads corrupt gzip data no further than the piece that showed it (and the one read ahead)', async () => {
+    // A gzip header, then bytes that are no deflate data; more pieces after them that must stay unread.
+    const head = Buffer.concat([gzipSync('x').subarray(0, 10), Buffer.alloc(65_536 - 10, 0xff)]);
+    const parts = [head, ...Array.from({ length: 5 }, () => Buffer.alloc(65_536, 0xff))];
+    let pulled = 0;
+    const input = new Readable({
+      read() {
+        this.push(pulled < parts.length ? parts[pulled++] : null);
+      },
+    });
+    await expect(linesOf(input)).rejects.toThrow(/^reading gzip data: /);
+    for (let i = 0; i < 200; i++) await new Promise((r) => setImmediate(r));
+    expect(pulled).toBeLessThanOrEqual(2);
   });
 
   it("keeps zlib's error as the cause of a gzip error", async () => {

@@ -204,6 +204,32 @@ describe('the report tables, more edges', () => {
     expect(memInfoTokens('a:1-')).toBeNull();
   });
 
+  it('a row starts with "[": a line that lost it, or was cut before its "]", is none', () => {
+    const cols = taskHeader('[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name')!;
+    for (const bad of [
+      '    1]     0     1      100       10            0        0             0 init',
+      '(    1]     0     1      100       10            0        0             0 init',
+    ]) {
+      expect(taskRow(bad, cols), bad).toBeNull();
+    }
+    // Under a header of the name alone, the rest of a line is its name: a cut one has no pid all the same.
+    const nameOnly = taskHeader('[ pid ] name')!;
+    expect(nameOnly).toEqual(['name']);
+    expect(taskRow('[  123] systemd-journal', nameOnly)).toEqual({
+      pid: 123,
+      uid: null,
+      tgid: null,
+      totalVmPages: null,
+      rssPages: null,
+      pgtablesBytes: null,
+      swapEntries: null,
+      oomScoreAdj: null,
+      name: 'systemd-journal',
+    });
+    expect(taskRow('[  123', nameOnly)).toBeNull();
+    expect(taskRow('[  123 systemd-journal', nameOnly)).toBeNull();
+  });
+
   it('no page size without the anon-rss of the kill line, whatever else it says', () => {
     const tables = { tasks: [row(5, 1000)], taskCount: 1, memInfo: null };
     expect(reportPageBytes(tables, 5, { anonRssBytes: null, fileRssBytes: 4096000, shmemRssBytes: 0 })).toBeNull();

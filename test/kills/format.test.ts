@@ -4,7 +4,7 @@ import { killsIn } from '../../src/kernellog/backlog.js';
 import { fileBacklog } from '../../src/kernellog/sources/file.js';
 import type { OomKill } from '../../src/kernellog/types.js';
 import { createKubeNames } from '../../src/cgroup/kubelet-logs.js';
-import { createKillsTable, escapeForTerminal, formatKillJson, killLogFields, localIsoTime, TABLE_WINDOW } from '../../src/kills/format.js';
+import { createKillsTable, escapeForTerminal, formatKillJson, killLogFields, kubeNameOfKill, localIsoTime, TABLE_WINDOW } from '../../src/kills/format.js';
 import { oomKill } from '../helpers/kill.js';
 
 const KEYS = [
@@ -296,6 +296,58 @@ describe('the kill as a log line', () => {
     });
   });
 
+  it("names a pod's container from its cgroup: IDs, unit, runtime, the kubelet's names and the container's own", () => {
+    const names = createKubeNames({ varlog: fileURLToPath(new URL('../fixtures/kubelet/containerd/var/log', import.meta.url)) });
+    const id = '2032491dcae31e6746f47daa0ac74564f2843a1bd847c5e6c4eb501ca132ac36';
+    const memcg = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice/cri-containerd-${id}.scope`;
+    // kube null: the kill had no names when read (the tree was not read then), so they are looked up now.
+    const k = oomKill({
+      pid: 7,
+      comm: 'gunicorn',
+      memcg,
+      kube: null,
+      victim: { ...victim, cgroup: memcg, swapBytes: null, oomScore: 1500, oomScoreAdj: 1000 },
+    });
+    expect(killLogFields(k, 1_796_000_000, 3, { containers: new Map([[id, 'gunicorn-web']]), kube: names })).toEqual({
+      id: 3,
+      killer: 'kernel',
+      comm: 'gunicorn',
+      pid: 7,
+      uid: null,
+      constraint: '',
+      cgroup: memcg,
+      cgroup_source: 'kernel',
+      memcg,
+      oom_memcg: null,
+      container_id: id,
+      container_name: 'gunicorn-web',
+      pod_uid: '55c6c714-b240-4dec-9a45-57b61696ab6e',
+      systemd_unit: `cri-containerd-${id}.scope`,
+      runtime: 'containerd',
+      namespace: 'default',
+      pod: 'api-7f9c6d5b8-x2kqz',
+      container: 'gunicorn',
+      invoker: null,
+      kill_time: '2026-11-30T00:53:20.000Z',
+      uptime_seconds: null,
+      total_vm_bytes: null,
+      anon_rss_bytes: null,
+      file_rss_bytes: null,
+      shmem_rss_bytes: null,
+      pgtables_bytes: null,
+      oom_score_adj: null,
+      last_rss_bytes: 60 << 20,
+      last_swap_bytes: null,
+      last_oom_score: 1500,
+      last_oom_score_adj: 1000,
+      last_seen: '1970-01-01T00:28:20.500Z',
+    });
+    expect(kubeNameOfKill(k, names)).toEqual({ namespace: 'default', pod: 'api-7f9c6d5b8-x2kqz', container: 'gunicorn' });
+    // A container the runtime did not name, and a kill without a cgroup, have no container name.
+    expect(killLogFields(k, 0, 4, { containers: new Map(), kube: null }).container_name).toBeNull();
+    expect(killLogFields(oomKill({ pid: 7, comm: 'gunicorn' }), 0, 5, { containers: new Map([[id, 'gunicorn-web']]), kube: null }).container_name).toBeNull();
+  });
+
   it('has null for what nobody knew: no cgroup, no victim', () => {
     const f = killLogFields(oomKill({ killer: 'earlyoom', pid: 1, comm: 'x' }), 0, 1);
     expect(f).toMatchObject({ cgroup: null, cgroup_source: null, last_rss_bytes: null, last_swap_bytes: null, last_oom_score: null, last_seen: null, constraint: '' });
@@ -314,6 +366,10 @@ describe('the table, cell by cell', () => {
     const podLevel = '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice';
     expect(rowOf(oomKill({ pid: 1, comm: 'a', memcg: podLevel }), names)[6]).toBe('default/api-7f9c6d5b8-x2kqz');
     expect(JSON.parse(formatKillJson(oomKill({ memcg: podLevel }), names))).toMatchObject({ namespace: 'default', pod: 'api-7f9c6d5b8-x2kqz', container: null });
+    // A cgroup that is no pod's has no names (not empty ones, which would print "/").
+    const cron = oomKill({ pid: 1, comm: 'a', memcg: '/system.slice/cron.service' });
+    expect(kubeNameOfKill(cron, names)).toBeNull();
+    expect(rowOf(cron, names)[6]).toBe('-');
     // No cgroup at all: nothing to look up, even with the names.
     expect(JSON.parse(formatKillJson(oomKill({ pid: 1, comm: 'a' }), names))).toMatchObject({ namespace: null, pod: null, container: null });
     expect(rowOf(oomKill({}))).toEqual(['-', '-', '-', 'kernel', '-', '-', '-', '-', '-']);

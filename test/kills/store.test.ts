@@ -133,12 +133,26 @@ describe('attribution: the victim as the exporter last saw it', () => {
       expect(attributeKill(k, lookup).victim).toBeNull();
       expect(cgroupOf(k)).toBeNull();
     }
+    // Without a pid or a comm there is nothing to look up: the table is not asked (its key needs both).
+    const asked: [unknown, unknown][] = [];
+    const recording = (pid: number, comm: string): KnownProcess | undefined => {
+      asked.push([pid, comm]);
+      return KNOWN;
+    };
+    for (const k of [bare({ pid: null }), bare({ comm: null }), bare({ pid: null, comm: null })]) {
+      expect(attributeKill(k, recording).victim).toBeNull();
+    }
+    expect(asked).toEqual([]);
+    expect(attributeKill(bare(), recording).victim?.cgroup).toBe('/docker/abc');
+    expect(asked).toEqual([[4242, 'worker']]);
     // A process the exporter saw outside any memory cgroup does not make up a label either.
     const noCgroup = attributeKill(bare(), () => ({ ...KNOWN, sample: { ...KNOWN.sample, cgroup: '' } }));
     expect(cgroupOf(noCgroup)).toBeNull();
     const s = createKillStore();
     s.record(noCgroup, 1);
     expect([...s.series()][0]?.labels.cgroup).toBe('');
+    // And no cgroup named '' to look at.
+    expect([...s.cgroups()]).toEqual([]);
   });
 });
 
