@@ -96,17 +96,18 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   if (v6) {
     host = v6[1] ?? '';
     portText = v6[2] ?? '';
+    // isIPv6 takes a zone after the address (fe80::1%eth0), and refuses an empty one.
+    if (!isIPv6(host)) return undefined;
   } else {
     const colon = text.lastIndexOf(':');
     if (colon === -1) return undefined;
     host = text.slice(0, colon);
     portText = text.slice(colon + 1);
-    if (host.includes(':')) return undefined; // a bare IPv6 address needs brackets
+    // A name or an IPv4 address; a bare IPv6 address (it needs brackets) fails here on its colons.
     if (host !== '' && !/^[A-Za-z0-9.-]+$/.test(host)) return undefined;
     // Digits and dots are an IPv4 address or nothing: 256.1.1.1 must not reach getaddrinfo as a name.
     if (/^[\d.]+$/.test(host) && !isIPv4(host)) return undefined;
   }
-  if (v6 && !isIPv6(host.replace(/%.*$/, ''))) return undefined;
   if (!/^\d{1,5}$/.test(portText)) return undefined;
   const port = Number(portText);
   if (port > 65535) return undefined;
@@ -155,7 +156,7 @@ export function parseConfig(argv: readonly string[]): Config {
     if (value === undefined) {
       value = argv[i + 1];
       // "--kernel-log.file --once" is a forgotten value, not a file named "--once" (write --flag=--x for that).
-      if (value === undefined || value.startsWith('--')) throw new FlagError(`--${name} needs a value (${spec.arg ?? 'VALUE'})`);
+      if (value === undefined || value.startsWith('--')) throw new FlagError(`--${name} needs a value (${spec.arg})`);
       i++;
     }
     values.set(name, value);
@@ -228,8 +229,9 @@ export function parseConfig(argv: readonly string[]): Config {
   };
 }
 
+/** "/host/proc//" → "/host/proc"; a path of slashes only is the root. (An empty path was refused before.) */
 function stripTrailingSlash(p: string): string {
-  return p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') || '/' : p;
+  return p.replace(/\/+$/, '') || '/';
 }
 
 export function helpText(): string {
@@ -243,7 +245,7 @@ export function helpText(): string {
     'Flags:',
   ];
   const rows: [string, string][] = FLAGS.map((f) => [
-    `--${f.name}${f.kind === 'bool' ? '' : `=${f.arg ?? 'VALUE'}`}`,
+    `--${f.name}${f.kind === 'bool' ? '' : `=${f.arg}`}`,
     `${f.help}${f.default !== undefined ? ` (default: ${f.default})` : ''}`,
   ]);
   rows.push(['--help', 'Show this help and exit.'], ['--version', 'Show the version and exit.']);

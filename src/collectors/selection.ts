@@ -66,14 +66,13 @@ export function selectProcesses(all: readonly ProcessSample[], opts: SelectionOp
     const subject = match === 'cmdline' ? p.cmdline || p.comm : p.comm;
     if (include && !include.test(subject)) return false;
     if (exclude && exclude.test(subject)) return false;
-    if (minRssBytes > 0 && (p.rssBytes ?? 0) < minRssBytes) return false;
+    // An unknown RSS counts as 0: kept with no minimum (0), dropped under any other.
+    if ((p.rssBytes ?? 0) < minRssBytes) return false;
     return true;
   });
-  if (topN !== undefined && out.length > topN) {
-    out = out
-      .slice()
-      .sort((a, b) => (b.oomScore ?? -1) - (a.oomScore ?? -1) || (b.rssBytes ?? 0) - (a.rssBytes ?? 0) || a.pid - b.pid)
-      .slice(0, topN);
+  // Without --process.top-n there is no cut. out is filter's fresh array: sorting it in place is safe.
+  if (out.length > (topN ?? Infinity)) {
+    out = out.sort((a, b) => (b.oomScore ?? -1) - (a.oomScore ?? -1) || (b.rssBytes ?? 0) - (a.rssBytes ?? 0) || a.pid - b.pid).slice(0, topN);
   }
   return out;
 }
