@@ -163,7 +163,7 @@ export function parseConfig(argv: readonly string[]): Config {
   }
 
   const get = (name: string): string | undefined => values.get(name) ?? specs.get(name)?.default;
-  const flags: FlagValues = { get, given: (name) => values.get(name), bool: (name) => bools.has(name) };
+  const flags: FlagValues = { get, given: (name) => values.get(name) };
 
   const listenText = get('web.listen-address') ?? '';
   const listen = parseListenAddress(listenText);
@@ -204,6 +204,7 @@ export function parseConfig(argv: readonly string[]): Config {
   for (const p of ['path.procfs', 'path.sysfs', 'path.cgroupfs', 'path.varlog', 'kernel-log.file', 'kernel-log.state-file']) {
     if (values.get(p) === '') throw new FlagError(`--${p} must not be empty`);
   }
+  const cgroupfs = values.get('path.cgroupfs');
 
   return {
     listen,
@@ -215,7 +216,7 @@ export function parseConfig(argv: readonly string[]): Config {
     disableExporterMetrics: bools.has('web.disable-exporter-metrics'),
     procfs: stripTrailingSlash(get('path.procfs') ?? '/proc'),
     sysfs: stripTrailingSlash(get('path.sysfs') ?? '/sys'),
-    cgroupfs: values.has('path.cgroupfs') ? stripTrailingSlash(values.get('path.cgroupfs') ?? '') : undefined,
+    cgroupfs: cgroupfs === undefined ? undefined : stripTrailingSlash(cgroupfs),
     varlog: stripTrailingSlash(get('path.varlog') ?? '/var/log'),
     collectors: collectorState,
     selection,

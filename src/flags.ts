@@ -37,5 +37,4 @@ export interface FlagValues {
   get(name: string): string | undefined;
   /** Only the value given on the command line. */
   given(name: string): string | undefined;
-  bool(name: string): boolean;
 }

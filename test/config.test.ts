@@ -142,6 +142,30 @@ describe('parseSize', () => {
     // Beyond the integers a double holds exactly: refused rather than rounded.
     expect(parseSize('9999999TiB')).toBeUndefined();
   });
+
+  it.each([
+    ['3', 3],
+    ['3b', 3],
+    ['3B', 3],
+    ['3k', 3 * 1024],
+    ['3K', 3 * 1024],
+    ['3KiB', 3 * 1024],
+    ['3m', 3 * 1024 ** 2],
+    ['3MiB', 3 * 1024 ** 2],
+    ['3g', 3 * 1024 ** 3],
+    ['3G', 3 * 1024 ** 3],
+    ['3GiB', 3 * 1024 ** 3],
+    ['3t', 3 * 1024 ** 4],
+    ['3T', 3 * 1024 ** 4],
+    ['3TiB', 3 * 1024 ** 4],
+    ['3kB', 3000],
+    ['3KB', 3000],
+    ['3MB', 3e6],
+    ['3GB', 3e9],
+    ['3TB', 3e12],
+  ])('%s is %d bytes', (text, bytes) => {
+    expect(parseSize(text)).toBe(bytes);
+  });
 });
 
 describe('helpText', () => {

@@ -34,7 +34,7 @@ export function unescapeStatusName(raw: string): string {
   if (!raw.includes('\\')) return raw;
   let out = '';
   for (let i = 0; i < raw.length; i++) {
-    const c = raw.charAt(i);
+    const c = raw[i];
     if (c !== '\\') {
       out += c;
       continue;
@@ -82,16 +82,16 @@ export function unescapeStatusName(raw: string): string {
   return out;
 }
 
-const enc = (s: string): Buffer => Buffer.from(s, 'latin1');
-const K_NAME = enc('Name:');
-const K_STATE = enc('State:');
-const K_TGID = enc('Tgid:');
-const K_PPID = enc('PPid:');
-const K_UID = enc('Uid:');
-const K_KTHREAD = enc('Kthread:');
-const K_VMSIZE = enc('VmSize:');
-const K_VMRSS = enc('VmRSS:');
-const K_VMSWAP = enc('VmSwap:');
+// Keys as bytes, to compare in place (ASCII: the same bytes in UTF-8 and Latin-1).
+const K_NAME = Buffer.from('Name:');
+const K_STATE = Buffer.from('State:');
+const K_TGID = Buffer.from('Tgid:');
+const K_PPID = Buffer.from('PPid:');
+const K_UID = Buffer.from('Uid:');
+const K_KTHREAD = Buffer.from('Kthread:');
+const K_VMSIZE = Buffer.from('VmSize:');
+const K_VMRSS = Buffer.from('VmRSS:');
+const K_VMSWAP = Buffer.from('VmSwap:');
 
 function startsWithAt(b: Buffer, pos: number, key: Buffer): boolean {
   if (pos + key.length > b.length) return false;
