@@ -14,13 +14,13 @@ export class FlagError extends Error {
 /** A flag that takes a value: --name=ARG or --name ARG. Its arg names the value in --help and in errors. */
 export interface ValueFlagSpec {
   name: string;
-  kind: 'string';
+  kind?: undefined;
   arg: string;
   default?: string;
   help: string;
 }
 
-/** A switch: --name, or --name=true / --name=false. */
+/** A switch: --name, or --name=true / --name=false. Only switches say their kind. */
 export interface BoolFlagSpec {
   name: string;
   kind: 'bool';

@@ -12,11 +12,11 @@ export interface SelectionOptions {
 
 /** The --process.* flags: which processes the process collector exports (and whose cgroups the cgroup collector reads). */
 export const SELECTION_FLAGS: readonly FlagSpec[] = [
-  { name: 'process.include', kind: 'string', arg: 'REGEX', help: 'Export only processes whose name (or command line) matches.' },
-  { name: 'process.exclude', kind: 'string', arg: 'REGEX', help: 'Do not export processes whose name (or command line) matches.' },
-  { name: 'process.match', kind: 'string', arg: 'comm|cmdline', default: 'comm', help: 'What include/exclude match against.' },
-  { name: 'process.min-rss', kind: 'string', arg: 'BYTES', default: '0', help: 'Export only processes with at least this RSS (e.g. 64MiB).' },
-  { name: 'process.top-n', kind: 'string', arg: 'N', help: 'Export only the N processes with the highest oom_score.' },
+  { name: 'process.include', arg: 'REGEX', help: 'Export only processes whose name (or command line) matches.' },
+  { name: 'process.exclude', arg: 'REGEX', help: 'Do not export processes whose name (or command line) matches.' },
+  { name: 'process.match', arg: 'comm|cmdline', default: 'comm', help: 'What include/exclude match against.' },
+  { name: 'process.min-rss', arg: 'BYTES', default: '0', help: 'Export only processes with at least this RSS (e.g. 64MiB).' },
+  { name: 'process.top-n', arg: 'N', help: 'Export only the N processes with the highest oom_score.' },
 ];
 
 function compileRegex(flag: string, source: string): RegExp {
