@@ -159,13 +159,15 @@ export function parseConfig(argv: readonly string[]): Config {
   }
 
   const get = (name: string): string | undefined => values.get(name) ?? specs.get(name)?.default;
+  // For the flags that have a default in FLAGS: given or not, they have a value.
+  const withDefault = (name: string): string => get(name) ?? '';
   const flags: FlagValues = { get, given: (name) => values.get(name) };
 
-  const listenText = get('web.listen-address') ?? '';
+  const listenText = withDefault('web.listen-address');
   const listen = parseListenAddress(listenText);
   if (!listen) throw new FlagError(`invalid --web.listen-address "${listenText}": want [HOST]:PORT, e.g. :${DEFAULT_PORT} or 127.0.0.1:${DEFAULT_PORT}`);
 
-  const telemetryPath = get('web.telemetry-path') ?? '/metrics';
+  const telemetryPath = withDefault('web.telemetry-path');
   // The other routes' paths: the same path twice would stop fastify at start with its own words.
   const taken = ['/', '/healthz', '/favicon.ico'].includes(telemetryPath) || /^\/(static|api)(\/|$)/.test(telemetryPath);
   if (!telemetryPath.startsWith('/') || taken) {
@@ -188,13 +190,13 @@ export function parseConfig(argv: readonly string[]): Config {
   if (!LOG_FORMATS.includes(logFormat)) throw new FlagError(`invalid --log.format "${logFormat}": want ${LOG_FORMATS.join(', ')}`);
 
   const count = (flag: string): number => {
-    const text = get(flag) ?? '';
+    const text = withDefault(flag);
     if (!/^\d{1,9}$/.test(text)) throw new FlagError(`invalid --${flag} "${text}": want a whole number >= 0 (0: no limit)`);
     return Number(text);
   };
   const maxRequests = count('web.max-requests');
   const maxConnections = count('web.max-connections');
-  const keepText = get('kills.keep') ?? '';
+  const keepText = withDefault('kills.keep');
   if (!/^\d{1,6}$/.test(keepText) || Number(keepText) < 1) throw new FlagError(`invalid --kills.keep "${keepText}": want a whole number from 1 to 999999`);
 
   for (const p of ['path.procfs', 'path.sysfs', 'path.cgroupfs', 'path.varlog', 'kernel-log.file', 'kernel-log.state-file']) {
@@ -210,10 +212,10 @@ export function parseConfig(argv: readonly string[]): Config {
     maxRequests,
     maxConnections,
     disableExporterMetrics: bools.has('web.disable-exporter-metrics'),
-    procfs: stripTrailingSlash(get('path.procfs') ?? '/proc'),
-    sysfs: stripTrailingSlash(get('path.sysfs') ?? '/sys'),
+    procfs: stripTrailingSlash(withDefault('path.procfs')),
+    sysfs: stripTrailingSlash(withDefault('path.sysfs')),
     cgroupfs: cgroupfs === undefined ? undefined : stripTrailingSlash(cgroupfs),
-    varlog: stripTrailingSlash(get('path.varlog') ?? '/var/log'),
+    varlog: stripTrailingSlash(withDefault('path.varlog')),
     collectors: collectorState,
     selection,
     kernelLogSource: source,
