@@ -44,45 +44,41 @@ export const DEFAULT_PORT = 19857;
 
 /** The exporter's own flags; each collector's flags come from its module, through the collector list. */
 const GENERAL_FLAGS: readonly FlagSpec[] = [
-  { name: 'web.listen-address', kind: 'string', arg: 'ADDR', default: `:${DEFAULT_PORT}`, help: 'Address to listen on: [HOST]:PORT, [IPv6]:PORT.' },
-  { name: 'web.telemetry-path', kind: 'string', arg: 'PATH', default: '/metrics', help: 'Path under which to expose metrics.' },
+  { name: 'web.listen-address', arg: 'ADDR', default: `:${DEFAULT_PORT}`, help: 'Address to listen on: [HOST]:PORT, [IPv6]:PORT.' },
+  { name: 'web.telemetry-path', arg: 'PATH', default: '/metrics', help: 'Path under which to expose metrics.' },
   {
     name: 'web.config.file',
-    kind: 'string',
     arg: 'PATH',
     help: "Web config file in exporter-toolkit's format: TLS, client certificates, basic auth, headers (re-read when it or a certificate changes).",
   },
   {
     name: 'web.max-requests',
-    kind: 'string',
     arg: 'N',
     default: '100',
     help: "Scrapes answered at once; more get 503 at once (0: no limit). node_exporter's, with a higher default: scrapes share one collection.",
   },
   {
     name: 'web.max-connections',
-    kind: 'string',
     arg: 'N',
     default: '512',
     help: 'Connections open at once; more are closed as they arrive (0: no limit). A connection that sends no request head within 10 s is closed.',
   },
   { name: 'web.disable-exporter-metrics', kind: 'bool', help: "Leave out the exporter's own Node.js runtime metrics (process_*, nodejs_*)." },
-  { name: 'path.procfs', kind: 'string', arg: 'PATH', default: '/proc', help: 'procfs mountpoint (e.g. /host/proc in a container).' },
-  { name: 'path.sysfs', kind: 'string', arg: 'PATH', default: '/sys', help: 'sysfs mountpoint (e.g. /host/sys in a container).' },
-  { name: 'path.cgroupfs', kind: 'string', arg: 'PATH', help: 'cgroup filesystem root (default: found in mountinfo, under --path.sysfs).' },
+  { name: 'path.procfs', arg: 'PATH', default: '/proc', help: 'procfs mountpoint (e.g. /host/proc in a container).' },
+  { name: 'path.sysfs', arg: 'PATH', default: '/sys', help: 'sysfs mountpoint (e.g. /host/sys in a container).' },
+  { name: 'path.cgroupfs', arg: 'PATH', help: 'cgroup filesystem root (default: found in mountinfo, under --path.sysfs).' },
   {
     name: 'path.varlog',
-    kind: 'string',
     arg: 'PATH',
     default: '/var/log',
     help: "the node's /var/log (e.g. /host/var/log in a container): the kubelet's pods/ and containers/ there name each cgroup's namespace, pod and container.",
   },
-  { name: 'kernel-log.source', kind: 'string', arg: KERNEL_LOG_SOURCES.join('|'), default: 'auto', help: 'Where to follow OOM kills from.' },
-  { name: 'kernel-log.file', kind: 'string', arg: 'PATH', help: 'Syslog file to follow (with --kernel-log.source=file; auto tries kern.log, messages, syslog).' },
-  { name: 'kernel-log.state-file', kind: 'string', arg: 'PATH', help: 'Save the log position here, so a restart counts the kills it missed exactly once.' },
-  { name: 'kills.keep', kind: 'string', arg: 'N', default: '100', help: 'Kills kept in memory for the JSON API (/api/v1/kills), newest first.' },
-  { name: 'log.level', kind: 'string', arg: LOG_LEVELS.join('|'), default: 'info', help: 'Only log messages with the given severity or above.' },
-  { name: 'log.format', kind: 'string', arg: LOG_FORMATS.join('|'), default: 'logfmt', help: 'Output format of log messages.' },
+  { name: 'kernel-log.source', arg: KERNEL_LOG_SOURCES.join('|'), default: 'auto', help: 'Where to follow OOM kills from.' },
+  { name: 'kernel-log.file', arg: 'PATH', help: 'Syslog file to follow (with --kernel-log.source=file; auto tries kern.log, messages, syslog).' },
+  { name: 'kernel-log.state-file', arg: 'PATH', help: 'Save the log position here, so a restart counts the kills it missed exactly once.' },
+  { name: 'kills.keep', arg: 'N', default: '100', help: 'Kills kept in memory for the JSON API (/api/v1/kills), newest first.' },
+  { name: 'log.level', arg: LOG_LEVELS.join('|'), default: 'info', help: 'Only log messages with the given severity or above.' },
+  { name: 'log.format', arg: LOG_FORMATS.join('|'), default: 'logfmt', help: 'Output format of log messages.' },
   { name: 'once', kind: 'bool', help: 'Print one scrape to stdout and exit.' },
 ];
 
@@ -96,17 +92,18 @@ export function parseListenAddress(text: string): ListenAddress | undefined {
   if (v6) {
     host = v6[1] ?? '';
     portText = v6[2] ?? '';
+    // isIPv6 takes a zone after the address (fe80::1%eth0), and refuses an empty one.
+    if (!isIPv6(host)) return undefined;
   } else {
     const colon = text.lastIndexOf(':');
     if (colon === -1) return undefined;
     host = text.slice(0, colon);
     portText = text.slice(colon + 1);
-    if (host.includes(':')) return undefined; // a bare IPv6 address needs brackets
+    // A name or an IPv4 address; a bare IPv6 address (it needs brackets) fails here on its colons.
     if (host !== '' && !/^[A-Za-z0-9.-]+$/.test(host)) return undefined;
     // Digits and dots are an IPv4 address or nothing: 256.1.1.1 must not reach getaddrinfo as a name.
     if (/^[\d.]+$/.test(host) && !isIPv4(host)) return undefined;
   }
-  if (v6 && !isIPv6(host.replace(/%.*$/, ''))) return undefined;
   if (!/^\d{1,5}$/.test(portText)) return undefined;
   const port = Number(portText);
   if (port > 65535) return undefined;
@@ -155,20 +152,22 @@ export function parseConfig(argv: readonly string[]): Config {
     if (value === undefined) {
       value = argv[i + 1];
       // "--kernel-log.file --once" is a forgotten value, not a file named "--once" (write --flag=--x for that).
-      if (value === undefined || value.startsWith('--')) throw new FlagError(`--${name} needs a value (${spec.arg ?? 'VALUE'})`);
+      if (value === undefined || value.startsWith('--')) throw new FlagError(`--${name} needs a value (${spec.arg})`);
       i++;
     }
     values.set(name, value);
   }
 
   const get = (name: string): string | undefined => values.get(name) ?? specs.get(name)?.default;
-  const flags: FlagValues = { get, given: (name) => values.get(name), bool: (name) => bools.has(name) };
+  // For the flags that have a default in FLAGS: given or not, they have a value.
+  const withDefault = (name: string): string => get(name) ?? '';
+  const flags: FlagValues = { get, given: (name) => values.get(name) };
 
-  const listenText = get('web.listen-address') ?? '';
+  const listenText = withDefault('web.listen-address');
   const listen = parseListenAddress(listenText);
   if (!listen) throw new FlagError(`invalid --web.listen-address "${listenText}": want [HOST]:PORT, e.g. :${DEFAULT_PORT} or 127.0.0.1:${DEFAULT_PORT}`);
 
-  const telemetryPath = get('web.telemetry-path') ?? '/metrics';
+  const telemetryPath = withDefault('web.telemetry-path');
   // The other routes' paths: the same path twice would stop fastify at start with its own words.
   const taken = ['/', '/healthz', '/favicon.ico'].includes(telemetryPath) || /^\/(static|api)(\/|$)/.test(telemetryPath);
   if (!telemetryPath.startsWith('/') || taken) {
@@ -191,18 +190,19 @@ export function parseConfig(argv: readonly string[]): Config {
   if (!LOG_FORMATS.includes(logFormat)) throw new FlagError(`invalid --log.format "${logFormat}": want ${LOG_FORMATS.join(', ')}`);
 
   const count = (flag: string): number => {
-    const text = get(flag) ?? '';
+    const text = withDefault(flag);
     if (!/^\d{1,9}$/.test(text)) throw new FlagError(`invalid --${flag} "${text}": want a whole number >= 0 (0: no limit)`);
     return Number(text);
   };
   const maxRequests = count('web.max-requests');
   const maxConnections = count('web.max-connections');
-  const keepText = get('kills.keep') ?? '';
+  const keepText = withDefault('kills.keep');
   if (!/^\d{1,6}$/.test(keepText) || Number(keepText) < 1) throw new FlagError(`invalid --kills.keep "${keepText}": want a whole number from 1 to 999999`);
 
   for (const p of ['path.procfs', 'path.sysfs', 'path.cgroupfs', 'path.varlog', 'kernel-log.file', 'kernel-log.state-file']) {
     if (values.get(p) === '') throw new FlagError(`--${p} must not be empty`);
   }
+  const cgroupfs = values.get('path.cgroupfs');
 
   return {
     listen,
@@ -212,10 +212,10 @@ export function parseConfig(argv: readonly string[]): Config {
     maxRequests,
     maxConnections,
     disableExporterMetrics: bools.has('web.disable-exporter-metrics'),
-    procfs: stripTrailingSlash(get('path.procfs') ?? '/proc'),
-    sysfs: stripTrailingSlash(get('path.sysfs') ?? '/sys'),
-    cgroupfs: values.has('path.cgroupfs') ? stripTrailingSlash(values.get('path.cgroupfs') ?? '') : undefined,
-    varlog: stripTrailingSlash(get('path.varlog') ?? '/var/log'),
+    procfs: stripTrailingSlash(withDefault('path.procfs')),
+    sysfs: stripTrailingSlash(withDefault('path.sysfs')),
+    cgroupfs: cgroupfs === undefined ? undefined : stripTrailingSlash(cgroupfs),
+    varlog: stripTrailingSlash(withDefault('path.varlog')),
     collectors: collectorState,
     selection,
     kernelLogSource: source,
@@ -228,8 +228,9 @@ export function parseConfig(argv: readonly string[]): Config {
   };
 }
 
+/** "/host/proc//" → "/host/proc"; a path of slashes only is the root. (An empty path was refused before.) */
 function stripTrailingSlash(p: string): string {
-  return p.length > 1 && p.endsWith('/') ? p.replace(/\/+$/, '') || '/' : p;
+  return p.replace(/\/+$/, '') || '/';
 }
 
 export function helpText(): string {
@@ -243,7 +244,7 @@ export function helpText(): string {
     'Flags:',
   ];
   const rows: [string, string][] = FLAGS.map((f) => [
-    `--${f.name}${f.kind === 'bool' ? '' : `=${f.arg ?? 'VALUE'}`}`,
+    `--${f.name}${f.kind === 'bool' ? '' : `=${f.arg}`}`,
     `${f.help}${f.default !== undefined ? ` (default: ${f.default})` : ''}`,
   ]);
   rows.push(['--help', 'Show this help and exit.'], ['--version', 'Show the version and exit.']);

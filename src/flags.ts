@@ -11,15 +11,25 @@ export class FlagError extends Error {
   }
 }
 
-export type FlagKind = 'string' | 'bool';
-
-export interface FlagSpec {
+/** A flag that takes a value: --name=ARG or --name ARG. Its arg names the value in --help and in errors. */
+export interface ValueFlagSpec {
   name: string;
-  kind: FlagKind;
-  arg?: string;
+  kind?: undefined;
+  arg: string;
   default?: string;
   help: string;
 }
+
+/** A switch: --name, or --name=true / --name=false. Only switches say their kind. */
+export interface BoolFlagSpec {
+  name: string;
+  kind: 'bool';
+  arg?: undefined;
+  default?: undefined;
+  help: string;
+}
+
+export type FlagSpec = ValueFlagSpec | BoolFlagSpec;
 
 /** The values given on the command line, by flag name; defaults applied by get(). */
 export interface FlagValues {
@@ -27,5 +37,4 @@ export interface FlagValues {
   get(name: string): string | undefined;
   /** Only the value given on the command line. */
   given(name: string): string | undefined;
-  bool(name: string): boolean;
 }

@@ -94,6 +94,9 @@ describe('parseListenAddress', () => {
     expect(parseListenAddress('localhost:80')).toEqual({ host: 'localhost', port: 80 });
     expect(parseListenAddress('localhost')).toBeUndefined();
     expect(parseListenAddress('a b:80')).toBeUndefined();
+    // A port without its colon is no address; a one-letter host name is one.
+    expect(parseListenAddress('9')).toBeUndefined();
+    expect(parseListenAddress('x:80')).toEqual({ host: 'x', port: 80 });
   });
 
   it('takes ports 0 to 65535 of one to five digits, and nothing after them', () => {
@@ -106,13 +109,14 @@ describe('parseListenAddress', () => {
   it('wants brackets around an IPv6 address, and a real one inside them (a zone after % allowed)', () => {
     expect(parseListenAddress('[fe80::1%eth0]:80')).toEqual({ host: 'fe80::1%eth0', port: 80 });
     expect(parseListenAddress('[::]:80')).toEqual({ host: '::', port: 80 });
-    for (const bad of ['::1:80', '[:::1]:80', '[1.2.3.4]:80', '[gg::1]:80', '[::1%]x:80']) expect(parseListenAddress(bad), bad).toBeUndefined();
+    for (const bad of ['::1:80', '[:::1]:80', '[1.2.3.4]:80', '[gg::1]:80', '[::1%]x:80', '[fe80::1%]:80']) expect(parseListenAddress(bad), bad).toBeUndefined();
   });
 
   it('takes IPv4 addresses and host names, not digits and dots that are no address', () => {
     expect(parseListenAddress('10.0.0.1:80')).toEqual({ host: '10.0.0.1', port: 80 });
     expect(parseListenAddress('my-host.example:80')).toEqual({ host: 'my-host.example', port: 80 });
     expect(parseListenAddress('1host:80')).toEqual({ host: '1host', port: 80 });
+    expect(parseListenAddress('node1:80')).toEqual({ host: 'node1', port: 80 });
     for (const bad of ['256.1.1.1:80', '1.2.3:80', '1..2.3:80', '10:80', 'a_b:80', 'a/b:80']) expect(parseListenAddress(bad), bad).toBeUndefined();
   });
 });
@@ -137,6 +141,30 @@ describe('parseSize', () => {
     for (const bad of ['1k 2', '1k2', '1 2', '1.', '.5k', '1,5k', 'k']) expect(parseSize(bad), bad).toBeUndefined();
     // Beyond the integers a double holds exactly: refused rather than rounded.
     expect(parseSize('9999999TiB')).toBeUndefined();
+  });
+
+  it.each([
+    ['3', 3],
+    ['3b', 3],
+    ['3B', 3],
+    ['3k', 3 * 1024],
+    ['3K', 3 * 1024],
+    ['3KiB', 3 * 1024],
+    ['3m', 3 * 1024 ** 2],
+    ['3MiB', 3 * 1024 ** 2],
+    ['3g', 3 * 1024 ** 3],
+    ['3G', 3 * 1024 ** 3],
+    ['3GiB', 3 * 1024 ** 3],
+    ['3t', 3 * 1024 ** 4],
+    ['3T', 3 * 1024 ** 4],
+    ['3TiB', 3 * 1024 ** 4],
+    ['3kB', 3000],
+    ['3KB', 3000],
+    ['3MB', 3e6],
+    ['3GB', 3e9],
+    ['3TB', 3e12],
+  ])('%s is %d bytes', (text, bytes) => {
+    expect(parseSize(text)).toBe(bytes);
   });
 });
 
@@ -175,6 +203,12 @@ describe('parseConfig, every rule', () => {
     );
     expect(() => parse('--collector.docker=true')).toThrow('--collector.docker takes no value');
     expect(parse('--collector.docker', '--no-collector.docker').collectors.get('docker')).toBe(false);
+  });
+
+  it('takes a collector flag only when its whole name is one: a typo or a broken line is an unknown flag', () => {
+    // "--no_collector.docker" must not turn docker on, as "collector.docker" inside it would.
+    expect(() => parse('--no_collector.docker')).toThrow('unknown flag --no_collector.docker');
+    expect(() => parse('--collector.docker\nx')).toThrow('unknown flag --collector.docker\nx');
   });
 
   it('says what value a flag wants when it has none', () => {

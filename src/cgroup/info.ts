@@ -85,10 +85,8 @@ export function parseCgroupPath(path: string): CgroupInfo {
   const info: CgroupInfo = { container_id: '', pod_uid: '', systemd_unit: '', runtime: '' };
   const segments = path.split('/');
   let underKubepods = false;
-  for (let i = 0; i < segments.length; i++) {
-    const seg = segments[i] ?? '';
-    if (seg === '' || seg === '.' || seg === '..') continue;
-
+  // Empty and dot segments ('', '.', '..') match no pattern below, so they need no case of their own.
+  for (const [i, seg] of segments.entries()) {
     let matched = false;
     for (const [re, runtime] of CONTAINER_SEGMENTS) {
       const m = re.exec(seg);

@@ -33,7 +33,7 @@ export interface MountInfoEntry {
 
 /** The kernel escapes space, tab, newline and backslash in mountinfo paths as \ooo. */
 function unescapeOctal(s: string): string {
-  return s.includes('\\') ? s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))) : s;
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
 /** /proc/PID/mountinfo: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL…] - FSTYPE SOURCE SUPEROPTS". */
@@ -88,7 +88,8 @@ export function findCgroupMounts(entries: readonly MountInfoEntry[], sysfs: stri
   let place: (e: MountInfoEntry) => string | undefined;
   if (all.some((e) => under(e.mountPoint, sysfs))) {
     place = (e) => (under(e.mountPoint, sysfs) ? e.mountPoint : undefined);
-  } else if (sysfs !== '/sys' && all.some((e) => under(e.mountPoint, '/sys'))) {
+  } else if (all.some((e) => under(e.mountPoint, '/sys'))) {
+    // (With --path.sysfs=/sys this is the test above, which failed: its else branch answers.)
     place = (e) => (under(e.mountPoint, '/sys') ? sysfs + e.mountPoint.slice('/sys'.length) : undefined);
   } else {
     place = (e) => e.mountPoint;
@@ -146,7 +147,8 @@ export function discoverCgroupMounts(paths: CgroupPaths): CgroupMounts {
 
 /** "cgroup.controllers" of a v2 root lists the controllers bound to v2: "cpuset cpu io memory pids". */
 export function controllersInclude(text: string, controller: string): boolean {
-  return text.trim().split(/\s+/).includes(controller);
+  // Blanks around or between the words give empty words, which never equal a controller's name.
+  return text.split(/\s/).includes(controller);
 }
 
 /**

@@ -12,11 +12,11 @@ export interface SelectionOptions {
 
 /** The --process.* flags: which processes the process collector exports (and whose cgroups the cgroup collector reads). */
 export const SELECTION_FLAGS: readonly FlagSpec[] = [
-  { name: 'process.include', kind: 'string', arg: 'REGEX', help: 'Export only processes whose name (or command line) matches.' },
-  { name: 'process.exclude', kind: 'string', arg: 'REGEX', help: 'Do not export processes whose name (or command line) matches.' },
-  { name: 'process.match', kind: 'string', arg: 'comm|cmdline', default: 'comm', help: 'What include/exclude match against.' },
-  { name: 'process.min-rss', kind: 'string', arg: 'BYTES', default: '0', help: 'Export only processes with at least this RSS (e.g. 64MiB).' },
-  { name: 'process.top-n', kind: 'string', arg: 'N', help: 'Export only the N processes with the highest oom_score.' },
+  { name: 'process.include', arg: 'REGEX', help: 'Export only processes whose name (or command line) matches.' },
+  { name: 'process.exclude', arg: 'REGEX', help: 'Do not export processes whose name (or command line) matches.' },
+  { name: 'process.match', arg: 'comm|cmdline', default: 'comm', help: 'What include/exclude match against.' },
+  { name: 'process.min-rss', arg: 'BYTES', default: '0', help: 'Export only processes with at least this RSS (e.g. 64MiB).' },
+  { name: 'process.top-n', arg: 'N', help: 'Export only the N processes with the highest oom_score.' },
 ];
 
 function compileRegex(flag: string, source: string): RegExp {
@@ -66,14 +66,13 @@ export function selectProcesses(all: readonly ProcessSample[], opts: SelectionOp
     const subject = match === 'cmdline' ? p.cmdline || p.comm : p.comm;
     if (include && !include.test(subject)) return false;
     if (exclude && exclude.test(subject)) return false;
-    if (minRssBytes > 0 && (p.rssBytes ?? 0) < minRssBytes) return false;
+    // An unknown RSS counts as 0: kept with no minimum (0), dropped under any other.
+    if ((p.rssBytes ?? 0) < minRssBytes) return false;
     return true;
   });
-  if (topN !== undefined && out.length > topN) {
-    out = out
-      .slice()
-      .sort((a, b) => (b.oomScore ?? -1) - (a.oomScore ?? -1) || (b.rssBytes ?? 0) - (a.rssBytes ?? 0) || a.pid - b.pid)
-      .slice(0, topN);
+  // Without --process.top-n there is no cut. out is filter's fresh array: sorting it in place is safe.
+  if (out.length > (topN ?? Infinity)) {
+    out = out.sort((a, b) => (b.oomScore ?? -1) - (a.oomScore ?? -1) || (b.rssBytes ?? 0) - (a.rssBytes ?? 0) || a.pid - b.pid).slice(0, topN);
   }
   return out;
 }

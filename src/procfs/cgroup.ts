@@ -10,7 +10,7 @@ export function parseMemoryCgroup(text: string): string {
   let v2: string | undefined;
   for (const line of text.split('\n')) {
     const first = line.indexOf(':');
-    if (first === -1) continue;
+    // Without two colons it is no cgroup line (without any, first is -1 and the search finds none either).
     const second = line.indexOf(':', first + 1);
     if (second === -1) continue;
     const controllers = line.slice(first + 1, second);

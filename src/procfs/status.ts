@@ -21,21 +21,26 @@ export interface ProcStatus {
   hasMm: boolean;
 }
 
+/** An octal escape's three digits, right after the backslash. */
+const OCTAL_ESCAPE = /^[0-7]{3}/;
+
 /**
  * Undoes the escaping of status's Name: the kernel prints "\n" as "\\n" and "\\" as "\\\\"
  * (proc_task_name → seq_escape_str with ESCAPE_SPACE|ESCAPE_SPECIAL), so a comm holding a newline or
  * a backslash round-trips.
  */
 export function unescapeStatusName(raw: string): string {
+  // Fast path: most names hold no backslash (the loop below would return them unchanged).
   if (!raw.includes('\\')) return raw;
   let out = '';
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
-    if (c !== '\\' || i + 1 >= raw.length) {
+    if (c !== '\\') {
       out += c;
       continue;
     }
-    const next = raw[i + 1];
+    // '' after a lone backslash at the very end: no escape follows it, so it is kept (default below).
+    const next = raw.charAt(i + 1);
     i++;
     switch (next) {
       case 'n':
@@ -62,32 +67,31 @@ export function unescapeStatusName(raw: string): string {
       case 'e':
         out += '\x1b';
         break;
-      default:
-        if (next !== undefined && next >= '0' && next <= '7') {
-          // Octal escape \NNN for other non-printable bytes.
-          const oct = raw.slice(i, i + 3);
-          if (/^[0-7]{3}$/.test(oct)) {
-            out += String.fromCharCode(parseInt(oct, 8));
-            i += 2;
-            break;
-          }
+      default: {
+        // Octal escape \NNN for other non-printable bytes; anything else after a backslash is no escape.
+        const oct = OCTAL_ESCAPE.exec(raw.slice(i));
+        if (oct) {
+          out += String.fromCharCode(parseInt(oct[0], 8));
+          i += 2;
+        } else {
+          out += '\\' + next;
         }
-        out += '\\' + (next ?? '');
+      }
     }
   }
   return out;
 }
 
-const enc = (s: string): Buffer => Buffer.from(s, 'latin1');
-const K_NAME = enc('Name:');
-const K_STATE = enc('State:');
-const K_TGID = enc('Tgid:');
-const K_PPID = enc('PPid:');
-const K_UID = enc('Uid:');
-const K_KTHREAD = enc('Kthread:');
-const K_VMSIZE = enc('VmSize:');
-const K_VMRSS = enc('VmRSS:');
-const K_VMSWAP = enc('VmSwap:');
+// Keys as bytes, to compare in place (ASCII: the same bytes in UTF-8 and Latin-1).
+const K_NAME = Buffer.from('Name:');
+const K_STATE = Buffer.from('State:');
+const K_TGID = Buffer.from('Tgid:');
+const K_PPID = Buffer.from('PPid:');
+const K_UID = Buffer.from('Uid:');
+const K_KTHREAD = Buffer.from('Kthread:');
+const K_VMSIZE = Buffer.from('VmSize:');
+const K_VMRSS = Buffer.from('VmRSS:');
+const K_VMSWAP = Buffer.from('VmSwap:');
 
 function startsWithAt(b: Buffer, pos: number, key: Buffer): boolean {
   if (pos + key.length > b.length) return false;
@@ -149,8 +153,6 @@ export function parseStatusBytes(b: Buffer, len: number): ProcStatus {
         else if (startsWithAt(b, pos, K_VMRSS)) out.vmRssBytes = kbAt(b, pos + 6, eol);
         else if (startsWithAt(b, pos, K_VMSWAP)) out.vmSwapBytes = kbAt(b, pos + 7, eol);
         break;
-      default:
-        break;
     }
     pos = eol + 1;
   }
@@ -159,7 +161,7 @@ export function parseStatusBytes(b: Buffer, len: number): ProcStatus {
 
 /** parseStatus for text (tests, tools): the same parser over the text's UTF-8 bytes. */
 export function parseStatus(text: string): ProcStatus {
-  const b = Buffer.from(text, 'utf8');
+  const b = Buffer.from(text);
   return parseStatusBytes(b, b.length);
 }
 

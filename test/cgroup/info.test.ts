@@ -282,6 +282,11 @@ const cases: [string, string, CgroupInfo][] = [
     info({ systemd_unit: 'kubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e0.slice' }),
   ],
   [
+    'a pod slice whose underscores are not where a UID has its dashes (composed)',
+    '/kubepods.slice/kubepods-pod55c6c71_4b240_4dec_9a45_57b61696ab6e.slice',
+    info({ systemd_unit: 'kubepods-pod55c6c71_4b240_4dec_9a45_57b61696ab6e.slice' }),
+  ],
+  [
     'a name that only ends like a pod slice',
     '/xkubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice',
     info({ systemd_unit: 'xkubepods-pod55c6c714_b240_4dec_9a45_57b61696ab6e.slice' }),

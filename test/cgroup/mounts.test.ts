@@ -126,6 +126,9 @@ describe('discovering the fixtures', () => {
     expect(controllersInclude('cpuset cpu io memory hugetlb pids\n', 'memory')).toBe(true);
     expect(controllersInclude('cpuset cpu io hugetlb pids memory_recursiveprot\n', 'memory')).toBe(false);
     expect(controllersInclude('\n', 'memory')).toBe(false);
+    expect(controllersInclude('memory', 'memory')).toBe(true);
+    expect(controllersInclude('cpu  memory\n', 'memory')).toBe(true);
+    expect(controllersInclude('cpu memoryx\n', 'memory')).toBe(false);
   });
 });
 
@@ -175,12 +178,25 @@ describe('mountinfo and mounts, at their edges', () => {
   });
 
   it('re-rooting /sys at --path.sysfs leaves out mounts outside /sys, and a /sysx is not /sys', () => {
-    const text = `${HERE}50 1 0:40 / /cgroup/memory2 rw - cgroup cgroup rw,memory\n51 1 0:41 / /sysx/fs/cgroup rw - cgroup2 cgroup2 rw\n`;
+    // Listed first, so that taking them would win the tie with the mounts under /sys.
+    const text = `50 1 0:40 / /cgroup/memory2 rw - cgroup cgroup rw,memory\n51 1 0:41 / /sysx/fs/cgroup rw - cgroup2 cgroup2 rw\n${HERE}`;
     const m = findCgroupMounts(parseMountInfo(text), '/host/sys');
     expect(m).toEqual({ v1Memory: { path: '/host/sys/fs/cgroup/memory', root: '/' }, v2: { path: '/host/sys/fs/cgroup/unified', root: '/' } });
     // Not under --path.sysfs either: a mount point that only begins like it.
     const n = findCgroupMounts(parseMountInfo('1 2 0:1 / /host/sysx/fs/cgroup rw - cgroup2 cgroup2 rw\n'), '/host/sys');
     expect(n.v2).toEqual({ path: '/host/sysx/fs/cgroup', root: '/' });
+    // Nor under /sys: a /sysx mount alone is taken as it is, not re-rooted.
+    expect(findCgroupMounts(parseMountInfo('51 1 0:41 / /sysx/fs/cgroup rw - cgroup2 cgroup2 rw\n'), '/host/sys')).toEqual({
+      v1Memory: undefined,
+      v2: { path: '/sysx/fs/cgroup', root: '/' },
+    });
+  });
+
+  it('with --path.sysfs=/ takes the mounts under /sys as they are, not re-rooted', () => {
+    expect(findCgroupMounts(parseMountInfo(HERE), '/')).toEqual({
+      v1Memory: { path: '/sys/fs/cgroup/memory', root: '/' },
+      v2: { path: '/sys/fs/cgroup/unified', root: '/' },
+    });
   });
 
   it('of two mount points showing as much, keeps the first; a root of "/" shows more than "/a"', () => {
@@ -190,6 +206,9 @@ describe('mountinfo and mounts, at their edges', () => {
     expect(findCgroupMounts(parseMountInfo(rootLast), '/').v1Memory).toEqual({ path: '/m2', root: '/' });
     const rootFirst = '2 2 0:1 / /m2 rw - cgroup cgroup rw,memory\n1 2 0:1 /a/b /m1 rw - cgroup cgroup rw,memory\n';
     expect(findCgroupMounts(parseMountInfo(rootFirst), '/').v1Memory).toEqual({ path: '/m2', root: '/' });
+    // Depth counts directories, not characters: one long name shows more than two short ones.
+    const longName = '1 2 0:1 /lxc/c1 /m1 rw - cgroup cgroup rw,memory\n2 2 0:1 /kubepods.slice /m2 rw - cgroup cgroup rw,memory\n';
+    expect(findCgroupMounts(parseMountInfo(longName), '/').v1Memory).toEqual({ path: '/m2', root: '/kubepods.slice' });
   });
 
   it("takes mountinfo's answer over a probe of <sysfs>/fs/cgroup (a container's root is not the probe's /)", () => {
@@ -201,6 +220,12 @@ describe('mountinfo and mounts, at their edges', () => {
     expect(discoverCgroupMounts({ procfs: `${dir}/proc`, sysfs: `${dir}/sys`, cgroupfs: undefined })).toEqual({
       v1Memory: undefined,
       v2: { path: `${dir}/sys/fs/cgroup`, root: '/../..' },
+    });
+    // A mountinfo with only a v1 memory mount (no v2): its answer too, not the probe's.
+    writeFileSync(`${dir}/proc/self/mountinfo`, '35 31 0:32 /docker /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n');
+    expect(discoverCgroupMounts({ procfs: `${dir}/proc`, sysfs: `${dir}/sys`, cgroupfs: undefined })).toEqual({
+      v1Memory: { path: `${dir}/sys/fs/cgroup/memory`, root: '/docker' },
+      v2: undefined,
     });
     // A mountinfo without any cgroup mount: the probe answers.
     writeFileSync(`${dir}/proc/self/mountinfo`, '22 27 0:21 / /proc rw - proc proc rw\n');

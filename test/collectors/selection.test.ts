@@ -65,6 +65,10 @@ describe('selectProcesses, each rule at its edge', () => {
     ];
     expect(selectProcesses(ranked, { ...base, topN: 5 }).map((p) => p.pid)).toEqual([14, 15, 13, 12, 11]);
     expect(selectProcesses(ranked, { ...base, topN: 1 }).map((p) => p.pid)).toEqual([14]);
+    // Either way round, a score the kernel did not give ranks below a score of 0.
+    const unknownFirst = [{ ...proc(20, 'x', 1, 0), oomScore: undefined }, proc(21, 'x', 1, 0)];
+    expect(selectProcesses(unknownFirst, { ...base, topN: 1 }).map((p) => p.pid)).toEqual([21]);
+    expect(selectProcesses(unknownFirst.slice().reverse(), { ...base, topN: 1 }).map((p) => p.pid)).toEqual([21]);
   });
 
   it('matches the comm when a process has no command line (it cleared it), with --process.match=cmdline', () => {

@@ -76,6 +76,8 @@ describe('the small procfs parsers, at their edges', () => {
     expect(parseMemoryCgroup('1::/named-empty-controllers\n')).toBe('');
     expect(parseMemoryCgroup('x:memory\n2:memory:/m\n')).toBe('/m');
     expect(parseMemoryCgroup(':memory:/m\n')).toBe('/m');
+    // A line cut after hierarchy 0's first colon is no v2 line.
+    expect(parseMemoryCgroup('0:\n')).toBe('');
   });
 
   it('/proc/meminfo: kB to bytes, plain numbers as they are, lines without a colon or a number skipped', () => {
@@ -86,15 +88,25 @@ describe('the small procfs parsers, at their edges', () => {
       ['', 7],
     ]);
     expect(parseMeminfo('A:1 kB').get('A')).toBe(1024);
+    // A number without a key before a colon is skipped; blanks after the unit do not hide it.
+    expect([...parseMeminfo('MemTotal:  1000 kB \r\n512 kB\nMemFree:  512 kB\t\n').entries()]).toEqual([
+      ['MemTotal', 1024000],
+      ['MemFree', 524288],
+    ]);
   });
 
   it('/proc/pressure/memory: only a line that starts with some or full, its total only', () => {
-    expect(parsePressure('xsome avg10=0.00 total=5\n some avg10=0.00 total=6\nfull avg10=1 total=7\n')).toEqual({ someSeconds: undefined, fullSeconds: 0.000007 });
-    expect(parsePressure('')).toEqual({ someSeconds: undefined, fullSeconds: undefined });
+    expect(parsePressure('xsome avg10=0.00 total=5\n some avg10=0.00 total=6\nfull avg10=1 total=7\n')).toStrictEqual({ someSeconds: undefined, fullSeconds: 0.000007 });
+    // Both fields are there, undefined, when the file has no line at all (the collector reads each).
+    expect(parsePressure('')).toStrictEqual({ someSeconds: undefined, fullSeconds: undefined });
   });
 
   it('/proc/vmstat: a key as a whole word at a line start, its number to the line end', () => {
     expect(parseVmstatValue('oom_kill_x 1\noom_kill 2', 'oom_kill')).toBe(2);
+    // A longer key on an earlier line (not the first) is not the one asked for.
+    expect(parseVmstatValue('nr_free_pages 2326197\nthp_fault_fallback_charge 0\nthp_fault_fallback 7\n', 'thp_fault_fallback')).toBe(7);
+    // A key without its number is undefined, not the start of the next line.
+    expect(parseVmstatValue('nr_free_pages 1\noom_kill \n42\n', 'oom_kill')).toBeUndefined();
     expect(parseVmstatValue('oom_kill 2\nx 3\n', 'oom_kill')).toBe(2);
     expect(parseVmstatValue('a 1\noom_kill 42', 'oom_kill')).toBe(42);
     expect(parseVmstatValue('oom_killed 1\n', 'oom_kill')).toBeUndefined();

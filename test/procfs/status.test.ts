@@ -79,6 +79,9 @@ describe('unescapeStatusName, every escape', () => {
     expect(unescapeStatusName('x\\12')).toBe('x\\12');
     expect(unescapeStatusName('\\\\\\')).toBe('\\\\');
     expect(unescapeStatusName('\\0123')).toBe('\n3');
+    // Digits count only right after the backslash, not further on.
+    expect(unescapeStatusName('a\\q123')).toBe('a\\q123');
+    expect(unescapeStatusName('a\\8123')).toBe('a\\8123');
   });
 });
 
@@ -90,6 +93,36 @@ describe('parseStatusBytes', () => {
     // The last line cut by len: its value ends there.
     expect(parseStatusBytes(Buffer.from('VmRSS:\t123 kB\n'), 9).vmRssBytes).toBe(12 * 1024);
     expect(parseStatusBytes(Buffer.from('Name:\tabcdef\n'), 8).name).toBe('ab');
+  });
+
+  it('stops at len even when the stale bytes there begin a key', () => {
+    // The buffer last held a longer status; this one ends with its newline right before the stale State line.
+    const buf = Buffer.from('Name:\tsh\nState:\tR (running)\nVmRSS:\t4 kB\n');
+    expect(parseStatusBytes(buf, 'Name:\tsh\n'.length)).toEqual({
+      name: 'sh',
+      state: undefined,
+      tgid: undefined,
+      ppid: undefined,
+      uid: undefined,
+      vmRssBytes: undefined,
+      vmSwapBytes: undefined,
+      kthread: undefined,
+      hasMm: false,
+    });
+  });
+
+  it('reads no Kthread from a line cut before its colon', () => {
+    expect(parseStatus('Name:\tkworker/0:1\nPPid:\t2\nKthr')).toEqual({
+      name: 'kworker/0:1',
+      state: undefined,
+      tgid: undefined,
+      ppid: 2,
+      uid: undefined,
+      vmRssBytes: undefined,
+      vmSwapBytes: undefined,
+      kthread: undefined,
+      hasMm: false,
+    });
   });
 
   it('reads each key from its own line, whatever the order, and no other line for it', () => {
