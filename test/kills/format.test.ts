@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { killsIn } from '../../src/kernellog/backlog.js';
 import { fileBacklog } from '../../src/kernellog/sources/file.js';
 import type { OomKill } from '../../src/kernellog/types.js';
@@ -29,12 +29,42 @@ const KEYS = [
   'container',
 ];
 
-let fixtureKill: OomKill;
-beforeAll(async () => {
-  [fixtureKill] = (await killsIn(fileBacklog(fileURLToPath(new URL('../fixtures/kernellog/kmsg-memcg-v1-6.18.txt', import.meta.url))))) as [OomKill];
+const FIXTURE = fileURLToPath(new URL('../fixtures/kernellog/kmsg-memcg-v1-6.18.txt', import.meta.url));
+/**
+ * The kill `kills --file` reads from that fixture (the first test checks it). Written out rather than parsed
+ * in a beforeAll: parsing outside a test would make every parser mutant "static" for StrykerJS, which then
+ * reruns the whole mutation suite for each of them.
+ */
+const FIXTURE_KILL: OomKill = {
+  killer: 'kernel',
+  pid: 1928,
+  comm: 'oom (test) 1',
+  uid: 0,
+  constraint: 'CONSTRAINT_MEMCG',
+  memcg: '/oomprobe',
+  oomMemcg: '/oomprobe',
+  invoker: 'oom (test) 1',
+  totalVmBytes: 84516864,
+  anonRssBytes: 74055680,
+  fileRssBytes: 6971392,
+  shmemRssBytes: 0,
+  pgtablesBytes: 200704,
+  oomScoreAdj: 0,
+  time: null,
+  uptimeSeconds: 1298.497674,
+  prefixConstraint: 'memcg',
+  report: {
+    tasks: [{ pid: 1928, uid: 0, tgid: 1928, totalVmPages: 20634, rssPages: 19782, pgtablesBytes: 200704, swapEntries: 0, oomScoreAdj: 0, name: 'oom (test) 1' }],
+    taskCount: 1,
+    memInfo: null,
+  },
+};
+/** The fixture's kill; a fresh copy for each use. */
+const realKill = (): OomKill => structuredClone(FIXTURE_KILL);
+
+it('the kill these tests format is the one kills --file reads from the fixture', async () => {
+  expect(await killsIn(fileBacklog(FIXTURE))).toEqual([FIXTURE_KILL]);
 });
-/** The fixture's kill, as `kills --file` reads it; a fresh copy for each use. */
-const realKill = (): OomKill => ({ ...fixtureKill });
 
 /** The whole table for these kills, as the `kills` command prints it: each row as it comes, then the end. */
 function formatKillsTable(kills: readonly OomKill[], window?: number): string {
