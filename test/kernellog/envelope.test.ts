@@ -1023,3 +1023,12 @@ describe('parseLine: marks and stamps at their edges', () => {
     expect(parseLine(line, NOW_UTC)).toEqual(expected);
   });
 });
+
+describe('a syslog tag is a name with an optional [pid]', () => {
+  // Mutation it catches: tagIdentifier accepting "[", "]" or ":" inside the name (envelope.ts, the loop
+  // over the name's characters made a no-op): "foo]bar[12]:" would become the identifier "foo]bar".
+  it.each(['foo]bar[12]', 'a:b[12]', 'x[y[12]'])('"%s:" is no tag: the line keeps its host and gets no identifier', (tag) => {
+    const r = parseLine(`Nov 30 12:00:00 host ${tag}: Out of memory: Killed process 1 (x)`);
+    expect(r).toMatchObject({ message: `host ${tag}: Out of memory: Killed process 1 (x)`, identifier: null, fromKernel: false });
+  });
+});
