@@ -33,6 +33,9 @@ for (const s of result.unlisted) {
 for (const s of result.stale) {
   console.error(`check-survivors: listed but no longer surviving: ${s.file} L${s.line} ${s.mutator} \`${s.replacement}\``);
 }
+for (const t of result.timedOut) {
+  console.log(`check-survivors: listed, timed out this run (not a kill; a loaded machine?): ${t.file} L${t.line} ${t.mutator} \`${t.replacement}\``);
+}
 const bad = result.errors.length + result.unlisted.length + result.stale.length;
 console.log(
   `check-survivors: ${result.survivors} survivors, ${result.listed} listed as equivalent` +

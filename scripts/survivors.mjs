@@ -44,10 +44,15 @@ const key = (e) => `${e.file}\0${e.line}\0${e.mutator}\0${e.replacement}`;
 
 /** Survivors (Survived or NoCoverage) of a mutation-testing-report-schema JSON report. */
 export function survivorsOf(report) {
+  return mutantsWith(report, 'Survived', 'NoCoverage');
+}
+
+/** The report's mutants with one of these statuses, as list entries name them. */
+function mutantsWith(report, ...statuses) {
   const out = [];
   for (const [file, f] of Object.entries(report.files ?? {})) {
     for (const m of f.mutants) {
-      if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
+      if (!statuses.includes(m.status)) continue;
       out.push({
         file,
         line: m.location.start.line,
@@ -75,8 +80,21 @@ export function checkSurvivors(report, listText) {
     if (left && left.length > 0) left.pop();
     else unlisted.push(s);
   }
-  // An entry for a file the report did not mutate (a partial run) is not judged stale.
+  // An entry for a file the report did not mutate (a partial run) is not judged stale. Nor is one whose
+  // mutant timed out: Stryker's timeout is the baseline run time times a factor, so on a loaded machine an
+  // equivalent mutant can run out of time without any test failing. It is named, not counted as a kill.
   const inReport = new Set(Object.keys(report.files ?? {}));
-  const stale = [...listed.values()].flat().filter((e) => inReport.has(e.file));
-  return { survivors: survivors.length, listed: entries.length, unlisted, stale, errors };
+  const timeouts = new Map();
+  for (const t of mutantsWith(report, 'Timeout')) timeouts.set(key(t), (timeouts.get(key(t)) ?? 0) + 1);
+  const stale = [];
+  const timedOut = [];
+  for (const e of [...listed.values()].flat()) {
+    if (!inReport.has(e.file)) continue;
+    const n = timeouts.get(key(e)) ?? 0;
+    if (n > 0) {
+      timeouts.set(key(e), n - 1);
+      timedOut.push(e);
+    } else stale.push(e);
+  }
+  return { survivors: survivors.length, listed: entries.length, unlisted, stale, timedOut, errors };
 }

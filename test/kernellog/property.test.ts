@@ -132,7 +132,9 @@ function check(lines: string[]): void {
       kernelKills++;
       expect(kernelKills, `more kernel kills than kill lines, at ${JSON.stringify(line)}`).toBeLessThanOrEqual(killLines);
       const text = kernelText.join('\n');
-      expect(text, `kill of ${k.pid} from ${JSON.stringify(line)}`).toMatch(new RegExp(`Killed process ${k.pid}\\b`));
+      // The pid as the line wrote it: a mangled line may pad it with zeros ("Killed process 00329"), which
+      // the parser reads as the number it is.
+      expect(text, `kill of ${k.pid} from ${JSON.stringify(line)}`).toMatch(new RegExp(`Killed process 0*${k.pid}\\b`));
       if (k.comm !== null) expect(text).toContain(k.comm);
     } else {
       expect(senders.has(k.killer), `${k.killer} kill from ${JSON.stringify(line)}`).toBe(true);
@@ -167,6 +169,16 @@ describe('property: arbitrary input', () => {
       fc.property(fc.array(fc.oneof(mutatedRealLine, fc.constantFrom(...realLines)), { maxLength: 30 }), (lines) => check(lines)),
       {
         numRuns: 2000,
+        // Counterexamples random runs found once (a pid padded with zeros, which this check misread as a
+        // kill without its line): always tried first, so the case does not depend on the seed.
+        examples: [
+          [
+            [
+              'Nov 30 10:17:01 !!!!iZuf601dofntkxgp7lyfi9Z kernel: Killed process 00329 (node), UID 1000, total-vm:623756kB, anon-rss:84900kB, file-rss:13660kB, shmem-rss:0kB',
+            ],
+          ],
+          [['Killed process 012 (heapster) total-vm:327128kB, anon-rss:306328kB, file-rss:11132kB, shmem-rss:12345kB']],
+        ],
       },
     );
   });

@@ -50,6 +50,26 @@ describe('check-survivors: every survivor is killed or listed with a reason', ()
     expect(r.stale).toMatchObject([{ file: 'src/a.ts', line: 7, mutator: 'LogicalOperator' }]);
   });
 
+  it('names, but does not fail on, a listed mutant that timed out this run (a loaded machine, not a kill)', () => {
+    const r = checkSurvivors(
+      report([
+        { line: 3, mutator: 'EqualityOperator', replacement: 'a <= b', status: 'Timeout' },
+        { line: 7, mutator: 'LogicalOperator', replacement: 'x || y', status: 'Survived' },
+      ]),
+      LIST,
+    );
+    expect(r).toMatchObject({ unlisted: [], stale: [], timedOut: [{ file: 'src/a.ts', line: 3, mutator: 'EqualityOperator' }] });
+    // A timeout excuses its own entry only: another entry without a survivor is still stale.
+    const other = checkSurvivors(report([{ line: 9, mutator: 'EqualityOperator', replacement: 'a <= b', status: 'Timeout' }]), LIST);
+    expect(other.timedOut).toEqual([]);
+    expect(other.stale).toHaveLength(2);
+    // And one timeout excuses one entry: two identical entries need two.
+    const twice = `${LIST}- L3 EqualityOperator \`a <= b\`: listed twice, for a condition used twice\n`;
+    const once = checkSurvivors(report([{ line: 3, mutator: 'EqualityOperator', replacement: 'a <= b', status: 'Timeout' }]), twice);
+    expect(once.timedOut).toHaveLength(1);
+    expect(once.stale).toMatchObject([{ line: 3 }, { line: 7 }]);
+  });
+
   it('one entry excuses one survivor: two identical survivors on a line need two entries', () => {
     const twice = { line: 3, mutator: 'EqualityOperator', replacement: 'a <= b', status: 'Survived' };
     expect(checkSurvivors(report([twice, twice]), LIST).unlisted).toHaveLength(1);

@@ -45,6 +45,7 @@ export default defineConfig({
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: MUTATION_TESTS,
     globalSetup: ['test/mutation/kubelet-fixtures.ts'],
+    setupFiles: ['test/mutation/fixed-seed.ts'],
     testTimeout: 60_000,
   },
 });
