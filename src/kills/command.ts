@@ -122,9 +122,11 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
     if (quiet !== null) clearInterval(quiet);
     quiet = null;
   };
+  let found = 0;
   const sink: KillSink = {
     kill(kill) {
       if (output.closed()) throw new OutputClosed();
+      found++;
       if (table === null) {
         output.write(formatKillJson(kill, names) + '\n');
         return;
@@ -181,8 +183,13 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
     return 1;
   }
   if (failure !== null) {
-    err(`oom-exporter: kills: ${failure}\n`);
+    // Some read errors (EISDIR) do not name the file; the user needs to know which input failed.
+    const file = opts.file !== undefined && opts.file !== '-' && !failure.includes(opts.file) ? `${opts.file}: ` : '';
+    err(`oom-exporter: kills: ${file}${failure}\n`);
     return 1;
   }
+  // On standard error, so a script reading the output still gets nothing: an empty screen alone does
+  // not tell "no kills" from "nothing was read".
+  if (found === 0) err(`oom-exporter: kills: no OOM kills in ${opts.file === undefined ? 'the kernel log' : opts.file === '-' ? 'standard input' : opts.file}\n`);
   return 0;
 }

@@ -284,13 +284,15 @@ describe('kills --file', () => {
     const { definition, calls } = fakeSource([FAKE_KILLED]);
     const file = path.join(dir, 'empty');
     fs.writeFileSync(file, '');
-    expect(await kills(['--file', file], { sources: [definition] })).toMatchObject({ code: 0, out: '', err: '' });
+    // No kills: nothing on standard output (a script gets an empty list), and standard error says so.
+    expect(await kills(['--file', file], { sources: [definition] })).toMatchObject({ code: 0, out: '', err: `oom-exporter: kills: no OOM kills in ${file}\n` });
     expect(calls).toEqual({ probes: 0, live: [], backlogs: 0 });
   });
 
   it.each([
     ['a missing file', 'missing', /^oom-exporter: kills: ENOENT: no such file or directory, open '.*missing'\n$/],
-    ['a directory', '.', /^oom-exporter: kills: EISDIR: illegal operation on a directory, read\n$/],
+    // EISDIR's own message does not name the file: the error adds it.
+    ['a directory', '.', /^oom-exporter: kills: \/\S+: EISDIR: illegal operation on a directory, read\n$/],
   ])('%s: an error naming why, exit code 1', async (_name, file, message) => {
     const r = await kills(['--file', path.join(dir, file)]);
     expect(r.code).toBe(1);

@@ -107,6 +107,11 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
     if (rec !== null) sink?.record(rec, false);
   }
 
+  function skipped(at: number): void {
+    sink?.lost(1);
+    sink?.error(new Error(`${path}: a line longer than ${MAX_LINE_BYTES} bytes at offset ${at} was skipped`));
+  }
+
   /** Reads what the file has past f.offset, delivering whole lines; true when anything was read. */
   function readAvailable(f: OpenFile): boolean {
     let any = false;
@@ -125,9 +130,12 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
       f.mark = Buffer.from(Buffer.concat([f.mark, buf.subarray(0, n)]).subarray(-MARK));
       f.offset += n;
       const data = f.tail.length > 0 ? Buffer.concat([f.tail, buf.subarray(0, n)]) : buf.subarray(0, n);
+      // The file offset of data[0].
+      const base = f.offset - data.length;
       let start = 0;
       for (let nl = data.indexOf(NEWLINE, start); nl !== -1; nl = data.indexOf(NEWLINE, start)) {
         const line = data.subarray(start, nl);
+        const at = base + start;
         start = nl + 1;
         // The tail shrinks as lines are delivered, so position() is exact even in mid-chunk.
         f.tail = data.subarray(start);
@@ -135,15 +143,17 @@ export function createFileSource(opts: FileSourceOptions): KernelLogSource<FileP
           f.skipFirst = false;
           continue;
         }
-        deliver(line);
+        // A whole overlong line (up to two chunks long, so it ends in this read) is skipped as one that
+        // runs on past the chunks is: the limit is the same wherever the reads happen to cut the file.
+        if (line.length > MAX_LINE_BYTES) skipped(at);
+        else deliver(line);
       }
       if (data.length - start > MAX_LINE_BYTES) {
-        // Not a log line: drop it up to its newline, and say so once per drain that finds one.
+        // Not a log line: drop it up to its newline, and say so once, not at every read it spans.
         f.tail = Buffer.alloc(0);
         if (!f.skipFirst) {
           f.skipFirst = true;
-          sink?.lost(1);
-          sink?.error(new Error(`${path}: a line longer than ${MAX_LINE_BYTES} bytes at offset ${f.offset - (data.length - start)} was skipped`));
+          skipped(base + start);
         }
         continue;
       }

@@ -175,13 +175,45 @@ describe('file source', () => {
     src.drain();
     expect(got).toEqual(nums(1, 3));
     expect(lost).toBe(1);
-    expect(errors).toEqual([expect.stringMatching(new RegExp(`line longer than ${MAX_LINE_BYTES} bytes at offset \\d+ was skipped`))]);
+    // Named by where it starts (after the first line), not where the read that noticed it began.
+    expect(errors).toEqual([`${log}: a line longer than ${MAX_LINE_BYTES} bytes at offset ${Buffer.byteLength(lines(1, 1))} was skipped`]);
     // A line just under the limit is still a line.
     const long = `Nov 27 03:00:00 host kernel: [ 12.000001] ${'y'.repeat(MAX_LINE_BYTES - 100)}`;
     fs.appendFileSync(log, long + '\n');
     src.drain();
     expect(got.at(-1)).toHaveLength(MAX_LINE_BYTES - 100);
     expect(lost).toBe(1);
+  });
+
+  it('skips every line longer than MAX_LINE_BYTES, whichever reads it falls in, and names its offset', () => {
+    fs.writeFileSync(log, '');
+    let lost = 0;
+    const got: string[] = [];
+    const errors: string[] = [];
+    const src = createFileSource({ path: log });
+    sources.push(src);
+    src.start({ record: (r) => got.push(r.message), lost: (n) => (lost += n), error: (e) => errors.push(e.message) });
+    // Lines the 64 KiB reads cut in two (70,000 and 100,000 bytes) or hold whole after a short line,
+    // one a byte over the limit and one exactly at it, all written at once; each skipped line is named by
+    // the offset of its first byte.
+    const sizes = [70_000, 100_000, MAX_LINE_BYTES + 1, MAX_LINE_BYTES];
+    let text = lines(1, 1);
+    const offsets: number[] = [];
+    sizes.forEach((n, i) => {
+      offsets.push(Buffer.byteLength(text));
+      text += 'z'.repeat(n) + '\n' + lines(i + 2, i + 2);
+    });
+    // And one that runs on over several reads, right after a short line in the same write.
+    text += lines(6, 6);
+    offsets.push(Buffer.byteLength(text));
+    text += 'r'.repeat(300_000) + '\n' + lines(7, 7);
+    fs.appendFileSync(log, text);
+    src.drain();
+    expect(got.filter((m) => !m.startsWith('z'))).toEqual(nums(1, 7));
+    expect(got.filter((m) => m.startsWith('z')).map((m) => m.length)).toEqual([MAX_LINE_BYTES]);
+    expect(lost).toBe(4);
+    const skippedAt = [...offsets.slice(0, 3), offsets[4]];
+    expect(errors).toEqual(skippedAt.map((o) => `${log}: a line longer than ${MAX_LINE_BYTES} bytes at offset ${o} was skipped`));
   });
 
   it('keeps exact line counts through many rotations and truncations mid-stream', () => {
