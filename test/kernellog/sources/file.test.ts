@@ -49,6 +49,18 @@ function follow(from?: { inode: string; offset: number; mark?: string | undefine
   return { src, got, errors };
 }
 
+/** Follows an empty log, counting what the source says it lost (here only overlong lines are). */
+function followCountingLost() {
+  fs.writeFileSync(log, '');
+  const got: string[] = [];
+  const errors: string[] = [];
+  const counts = { lost: 0 };
+  const src = createFileSource({ path: log });
+  sources.push(src);
+  src.start({ record: (r) => got.push(r.message), lost: (n) => (counts.lost += n), error: (e) => errors.push(e.message) });
+  return { src, got, errors, counts };
+}
+
 describe('file source', () => {
   it('starts at the end: lines already there are not read, appended ones are, once', () => {
     fs.writeFileSync(log, lines(1, 5));
@@ -157,13 +169,7 @@ describe('file source', () => {
   });
 
   it('skips a line longer than MAX_LINE_BYTES up to its newline, counts it lost, and reads on in bounded memory', () => {
-    fs.writeFileSync(log, '');
-    let lost = 0;
-    const got: string[] = [];
-    const errors: string[] = [];
-    const src = createFileSource({ path: log });
-    sources.push(src);
-    src.start({ record: (r) => got.push(r.message), lost: (n) => (lost += n), error: (e) => errors.push(e.message) });
+    const { src, got, errors, counts } = followCountingLost();
     fs.appendFileSync(log, lines(1, 1));
     // 10 MB without a newline, written in pieces with drains between, as a runaway writer would.
     const piece = 'x'.repeat(1024 * 1024);
@@ -174,7 +180,7 @@ describe('file source', () => {
     fs.appendFileSync(log, 'end of the long one\n' + lines(2, 3));
     src.drain();
     expect(got).toEqual(nums(1, 3));
-    expect(lost).toBe(1);
+    expect(counts.lost).toBe(1);
     // Named by where it starts (after the first line), not where the read that noticed it began.
     expect(errors).toEqual([`${log}: a line longer than ${MAX_LINE_BYTES} bytes at offset ${Buffer.byteLength(lines(1, 1))} was skipped`]);
     // A line just under the limit is still a line.
@@ -182,17 +188,11 @@ describe('file source', () => {
     fs.appendFileSync(log, long + '\n');
     src.drain();
     expect(got.at(-1)).toHaveLength(MAX_LINE_BYTES - 100);
-    expect(lost).toBe(1);
+    expect(counts.lost).toBe(1);
   });
 
   it('skips every line longer than MAX_LINE_BYTES, whichever reads it falls in, and names its offset', () => {
-    fs.writeFileSync(log, '');
-    let lost = 0;
-    const got: string[] = [];
-    const errors: string[] = [];
-    const src = createFileSource({ path: log });
-    sources.push(src);
-    src.start({ record: (r) => got.push(r.message), lost: (n) => (lost += n), error: (e) => errors.push(e.message) });
+    const { src, got, errors, counts } = followCountingLost();
     // Lines the 64 KiB reads cut in two (70,000 and 100,000 bytes) or hold whole after a short line,
     // one a byte over the limit and one exactly at it, all written at once; each skipped line is named by
     // the offset of its first byte.
@@ -211,7 +211,7 @@ describe('file source', () => {
     src.drain();
     expect(got.filter((m) => !m.startsWith('z'))).toEqual(nums(1, 7));
     expect(got.filter((m) => m.startsWith('z')).map((m) => m.length)).toEqual([MAX_LINE_BYTES]);
-    expect(lost).toBe(4);
+    expect(counts.lost).toBe(4);
     const skippedAt = [...offsets.slice(0, 3), offsets[4]];
     expect(errors).toEqual(skippedAt.map((o) => `${log}: a line longer than ${MAX_LINE_BYTES} bytes at offset ${o} was skipped`));
   });
