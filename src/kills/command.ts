@@ -122,11 +122,11 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
     if (quiet !== null) clearInterval(quiet);
     quiet = null;
   };
-  let found = 0;
+  let killsFound = 0;
   const sink: KillSink = {
     kill(kill) {
       if (output.closed()) throw new OutputClosed();
-      found++;
+      killsFound++;
       if (table === null) {
         output.write(formatKillJson(kill, names) + '\n');
         return;
@@ -155,6 +155,8 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
   };
 
   let failure: string | null = null;
+  // Whether the log was read to its end: not when the reader left first (`| head`) or a read failed.
+  let readAll = false;
   try {
     let backlog: Backlog;
     if (opts.file !== undefined) {
@@ -169,6 +171,7 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
       backlog = found;
     }
     await streamKills(backlog, sink);
+    readAll = true;
   } catch (e) {
     if (!(e instanceof OutputClosed)) failure = (e as Error).message;
   } finally {
@@ -190,6 +193,7 @@ export async function runKills(argv: readonly string[], stdout: Writable, err: (
   }
   // On standard error, so a script reading the output still gets nothing: an empty screen alone does
   // not tell "no kills" from "nothing was read".
-  if (found === 0) err(`oom-exporter: kills: no OOM kills in ${opts.file === undefined ? 'the kernel log' : opts.file === '-' ? 'standard input' : opts.file}\n`);
+  if (readAll && killsFound === 0)
+    err(`oom-exporter: kills: no OOM kills in ${opts.file === undefined ? 'the kernel log' : opts.file === '-' ? 'standard input' : opts.file}\n`);
   return 0;
 }

@@ -482,6 +482,29 @@ describe('kills on a log of any size: printed as found, read as fast as the outp
     await feeding;
   });
 
+  it('a reader gone before any kill was written: quiet, and no claim that the log has no kills', async () => {
+    const fifo = path.join(dir, 'fifo-no-kills');
+    execFileSync('mkfifo', [fifo]);
+    // A log that goes on without a kill for as long as anyone reads it.
+    const writer = fs.createWriteStream(fifo);
+    const feeding = (async () => {
+      try {
+        for (;;) if (!writer.write('Nov 27 03:00:00 host kernel: nothing to see\n'.repeat(1000))) await once(writer, 'drain');
+      } catch {
+        // EPIPE: the reader closed the FIFO.
+      }
+    })();
+    // Nothing is written to it (no kill comes), so the stream says it is gone by itself, as a closed pipe can.
+    const stdout = new Writable({ write: (_chunk, _enc, done) => done() });
+    setTimeout(() => stdout.destroy(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })), 100);
+    let err = '';
+    const code = await runKills(['--file', fifo, '--json'], stdout, (s) => (err += s));
+    expect(code).toBe(0);
+    expect(err).toBe('');
+    writer.destroy();
+    await feeding;
+  });
+
   it('a write error other than EPIPE is an error naming it, exit code 1', async () => {
     const file = path.join(dir, 'kern.log');
     fs.writeFileSync(file, killLog(0, 10));
